@@ -1,0 +1,133 @@
+"""Serializers of the identity endpoints: me, tokens, organizations, members, invitations."""
+
+from rest_framework import serializers
+
+from ..models import ApiToken, Invitation, Membership, Organization, User
+from ..roles import Role
+from .serializers import ModelSerializer, Serializer
+
+
+class MembershipSummarySerializer(ModelSerializer):
+    organization_id = serializers.UUIDField(read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    organization_slug = serializers.CharField(source="organization.slug", read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["organization_id", "organization_name", "organization_slug", "role", "active"]
+
+
+class MeSerializer(ModelSerializer):
+    is_owner = serializers.BooleanField(read_only=True)
+    memberships = MembershipSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "status", "is_owner", "memberships"]
+
+
+class UserSummarySerializer(ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name"]
+
+
+class OrganizationSerializer(ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "default_locale", "created_at"]
+
+
+class MemberSerializer(ModelSerializer):
+    user_id = serializers.UUIDField(read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    display_name = serializers.CharField(source="user.display_name", read_only=True)
+    user_status = serializers.CharField(source="user.status", read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    joined_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "user_id",
+            "email",
+            "display_name",
+            "user_status",
+            "role",
+            "active",
+            "deactivated_at",
+            "joined_at",
+        ]
+
+
+class RoleSerializer(Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class TokenSerializer(ModelSerializer):
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scope",
+            "status",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TokenCreateSerializer(Serializer):
+    name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(choices=ApiToken.Scope.choices, default=ApiToken.Scope.WRITE)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class TokenCreatedSerializer(TokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The full token, shown only once.")
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class InvitationSerializer(ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    status = serializers.CharField(read_only=True)
+    invited_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "expires_at",
+            "sent_count",
+            "invited_by",
+            "created_at",
+            "accepted_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+
+class InvitationCreateSerializer(Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationAcceptSerializer(Serializer):
+    token = serializers.CharField(max_length=200)
+    password = serializers.CharField(
+        required=False, allow_blank=True, max_length=128, style={"input_type": "password"}
+    )
+    display_name = serializers.CharField(required=False, allow_blank=True, max_length=150)

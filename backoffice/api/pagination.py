@@ -1,0 +1,146 @@
+"""The two pagination styles of the API.
+
+``OffsetOrCursorPagination`` (collections): ``{"items", "total", "limit", "offset",
+"nextCursor"}``. Counting a large result dominates a page's cost, so ``total`` is exact up to
+``COUNT_CAP`` and otherwise ``COUNT_CAP`` with ``"totalIsLowerBound": true``. Deep pages use
+``cursor`` (keyset) instead of ``offset``.
+
+``CursorPagination`` (histories, comments): ``{"items", "nextCursor"}`` only.
+"""
+
+from collections import OrderedDict
+
+from django.db.models import Q, QuerySet
+from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from .cursors import decode_cursor, encode_cursor
+
+DEFAULT_LIMIT = 30
+MAX_LIMIT = 200
+COUNT_CAP = 10_000
+KEYSET_ORDERING = ("-created_at", "-id")
+
+
+def _int_param(request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: ["Must be a whole number."]}) from None
+    if value < 0 or (name == "limit" and value == 0):
+        raise ValidationError({name: ["Out of range."]})
+    return min(value, maximum) if maximum else value
+
+
+def _after(queryset: QuerySet, cursor: str) -> QuerySet:
+    created_at, pk = decode_cursor(cursor)
+    return queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
+
+
+class CursorPagination(pagination.BasePagination):
+    """Keyset pages on ``-created_at, -id``, newest first."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.limit = _int_param(request, "limit", DEFAULT_LIMIT, MAX_LIMIT)
+        cursor = request.query_params.get("cursor")
+        queryset = queryset.order_by(*KEYSET_ORDERING)
+        if cursor:
+            queryset = _after(queryset, cursor)
+        rows = list(queryset[: self.limit + 1])
+        self.next_cursor = None
+        if len(rows) > self.limit:
+            rows = rows[: self.limit]
+            self.next_cursor = encode_cursor(rows[-1].created_at, rows[-1].pk)
+        return rows
+
+    def get_paginated_response(self, data):
+        return Response(OrderedDict(items=data, nextCursor=self.next_cursor))
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["items", "nextCursor"],
+            "properties": {
+                "items": schema,
+                "nextCursor": {"type": ["string", "null"]},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            _query_param(
+                "limit", "integer", f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT})."
+            ),
+            _query_param("cursor", "string", "The `nextCursor` of the previous page."),
+        ]
+
+
+class OffsetOrCursorPagination(CursorPagination):
+    """Offset pages with a bounded count; ``cursor`` switches to keyset pages."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.offset = None
+        self.total = None
+        if request.query_params.get("cursor"):
+            if request.query_params.get("offset"):
+                raise ValidationError({"cursor": ["Use either cursor or offset."]})
+            return super().paginate_queryset(queryset, request, view)
+        self.limit = _int_param(request, "limit", DEFAULT_LIMIT, MAX_LIMIT)
+        self.offset = _int_param(request, "offset", 0)
+        self.total = queryset.order_by()[: COUNT_CAP + 1].count()
+        rows = list(queryset[self.offset : self.offset + self.limit])
+        ordering = queryset.query.order_by or queryset.model._meta.ordering
+        keyset = tuple(ordering) == KEYSET_ORDERING
+        more = self.offset + len(rows) < self.total
+        self.next_cursor = (
+            encode_cursor(rows[-1].created_at, rows[-1].pk) if keyset and rows and more else None
+        )
+        return rows
+
+    def get_paginated_response(self, data):
+        if self.total is None:
+            return super().get_paginated_response(data)
+        body = OrderedDict(
+            items=data,
+            total=min(self.total, COUNT_CAP),
+            limit=self.limit,
+            offset=self.offset,
+            nextCursor=self.next_cursor,
+        )
+        if self.total > COUNT_CAP:
+            body["totalIsLowerBound"] = True
+        return Response(body)
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["items", "limit"],
+            "properties": {
+                "items": schema,
+                "total": {"type": "integer", "maximum": COUNT_CAP},
+                "totalIsLowerBound": {"type": "boolean"},
+                "limit": {"type": "integer"},
+                "offset": {"type": ["integer", "null"]},
+                "nextCursor": {"type": ["string", "null"]},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            _query_param("offset", "integer", "Items to skip (offset pages)."),
+        ]
+
+
+def _query_param(name: str, kind: str, description: str) -> dict:
+    return {
+        "name": name,
+        "required": False,
+        "in": "query",
+        "description": description,
+        "schema": {"type": kind},
+    }

@@ -1,0 +1,65 @@
+"""Serializer bases: the API speaks camelCase while the models speak snake_case.
+
+Fields are renamed where they are declared (``get_fields``), not by rewriting whole request
+and response bodies, so user-supplied JSON (e.g. personalization data) keeps its own keys,
+errors name the fields as the client sent them, and the OpenAPI schema shows the real names.
+"""
+
+import re
+
+from rest_framework import serializers
+
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+def camel(name: str) -> str:
+    return _SNAKE.sub(lambda match: match.group(1).upper(), name)
+
+
+class CamelCaseFieldsMixin:
+    def get_fields(self):
+        fields = super().get_fields()
+        renamed = {}
+        for name, field in fields.items():
+            key = camel(name)
+            if key != name and field.source is None:
+                field.source = name
+            renamed[key] = field
+        return renamed
+
+
+class Serializer(CamelCaseFieldsMixin, serializers.Serializer):
+    pass
+
+
+class ModelSerializer(CamelCaseFieldsMixin, serializers.ModelSerializer):
+    pass
+
+
+class ProblemSerializer(Serializer):
+    """RFC 9457 problem details, as every error response of the API."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(
+        choices=[
+            "invalid_request",
+            "unauthenticated",
+            "insufficient_role",
+            "insufficient_scope",
+            "role_mismatch",
+            "not_found",
+            "method_not_allowed",
+            "conflict",
+            "invalid_transition",
+            "payload_too_large",
+            "unsupported_media_type",
+            "rate_limited",
+            "server_error",
+        ]
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )

@@ -1,0 +1,33 @@
+"""Routes of the core API. Paths follow the Percus API (``/api/Organizations`` …)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from . import identity_views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("tokens", identity_views.TokenViewSet, basename="token")
+router.register("Organizations", identity_views.OrganizationViewSet, basename="organization")
+router.register(
+    r"Organizations/(?P<organization_pk>[0-9a-f-]{36})/members",
+    identity_views.MemberViewSet,
+    basename="organization-member",
+)
+router.register(
+    r"Organizations/(?P<organization_pk>[0-9a-f-]{36})/invitations",
+    identity_views.InvitationViewSet,
+    basename="organization-invitation",
+)
+
+urlpatterns = [
+    path("me", identity_views.MeView.as_view(), name="me"),
+    path(
+        "invitations/accept",
+        identity_views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include(router.urls)),
+]

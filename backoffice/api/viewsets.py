@@ -1,0 +1,65 @@
+"""The base of every API viewset: the queryset is always scoped to what the caller may see,
+and every request is checked against the role it needs (``Perm``), from the database.
+
+Subclasses extend ``scoped_queryset()`` and name the object that governs the role of a
+request (``permission_scope()``); they never replace ``get_queryset()``. Invisible objects
+are 404, exactly like missing ones; a visible object with a forbidden action is 403.
+"""
+
+from rest_framework import exceptions, viewsets
+
+from ..permissions import RoleScoped, role_in
+from ..roles import Perm, role_allows
+from .active_org import ORG_ROLE_HEADER, active_organization, check_forwarded_role
+from .exceptions import InsufficientRole
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    #: The permission each action needs; actions not named need ``default_perm``.
+    action_perms: dict[str, Perm] = {}
+    default_perm: Perm = Perm.VIEW
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        if ORG_ROLE_HEADER in request.META and request.user.is_authenticated:
+            scope = self.permission_scope()
+            organization = getattr(scope, "organization", scope)
+            if organization is None:
+                active_organization(request, required=False)
+            else:
+                check_forwarded_role(request, organization)
+
+    # What the caller may see -------------------------------------------------------------
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.scoped_queryset()
+
+    def permission_scope(self) -> RoleScoped | None:
+        """The organization or project whose role governs this request, if any."""
+        return None
+
+    # What the caller may do --------------------------------------------------------------
+
+    def required_perm(self) -> Perm:
+        return self.action_perms.get(self.action, self.default_perm)
+
+    def check_permissions(self, request) -> None:
+        super().check_permissions(request)
+        scope = self.permission_scope()
+        if scope is not None:
+            self.check_role(scope)
+
+    def check_object_permissions(self, request, obj) -> None:
+        super().check_object_permissions(request, obj)
+        if hasattr(obj, "role_for"):
+            self.check_role(obj)
+
+    def check_role(self, target: RoleScoped) -> None:
+        role = role_in(self.request.user, target)
+        if role is None:
+            raise exceptions.NotFound()
+        if not role_allows(role, self.required_perm()):
+            raise InsufficientRole()

@@ -1,0 +1,49 @@
+"""Writing audit events. Services call ``record_event`` inside their own transaction, so an
+event exists exactly when its change does."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from uuid import UUID
+
+from django.db import models
+
+from .actors import Actor
+from .models import AuditEvent, Organization
+
+
+def target(obj: models.Model, label: str | None = None) -> dict[str, str]:
+    """How an object is named in an event's ``targets``."""
+    return {"type": obj._meta.model_name, "id": str(obj.pk), "label": label or str(obj)}
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"field": {"before": …, "after": …}}`` for the fields whose value changed."""
+    return {
+        field: {"before": before.get(field), "after": value}
+        for field, value in after.items()
+        if before.get(field) != value
+    }
+
+
+def record_event(
+    *,
+    event_type: str,
+    actor: Actor,
+    organization: Organization | None,
+    targets: Iterable[dict[str, str]] = (),
+    changes: Mapping[str, Any] | None = None,
+    project_id: UUID | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        event_type=event_type,
+        organization=organization,
+        project_id=project_id,
+        actor_kind=actor.kind,
+        actor_user=actor.user,
+        actor_id=actor.ref_id,
+        actor_label=actor.label,
+        targets=list(targets),
+        changes=dict(changes or {}),
+    )
+    event.save()
+    return event

@@ -1,0 +1,40 @@
+"""Errors raised by services. They carry the stable machine ``code`` of the API conventions,
+so the API, the admin and the management commands all report the same rule the same way."""
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    status: ClassVar[int] = 409
+    code: ClassVar[str] = "conflict"
+    title: ClassVar[str] = "Conflict"
+
+    def __init__(self, detail: str, *, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class Conflict(DomainError):
+    """The request is valid but clashes with the current state."""
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    title = "Invalid status transition"
+
+
+class InvalidRequest(DomainError):
+    status = 400
+    code = "invalid_request"
+    title = "Invalid request"
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> "InvalidRequest":
+        return cls(message, errors={field: [message]})
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"

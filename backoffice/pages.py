@@ -1,0 +1,74 @@
+"""Server-rendered pages of the core: the invitation page and the error handlers.
+
+Errors under machine-facing paths answer with problem details; elsewhere with a plain page.
+"""
+
+from django import forms
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from . import services
+from .api.errors import problem_response
+from .errors import DomainError
+from .models import User
+
+_MACHINE_PREFIXES = ("/api/", "/embed/", "/healthz", "/readyz")
+
+
+def _error(request, status: int, detail: str, exception=None):
+    if request.path.startswith(_MACHINE_PREFIXES):
+        return problem_response(status, detail)
+    return render(
+        request, "backoffice/error.html", {"status": status, "detail": detail}, status=status
+    )
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "The request could not be understood.")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "You are not allowed to do this.")
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "Nothing was found at this address.")
+
+
+def server_error(request):
+    return _error(request, 500, "Something went wrong on our side; it has been logged.")
+
+
+class AcceptInvitationForm(forms.Form):
+    display_name = forms.CharField(max_length=150, required=False, label="Your name")
+    password = forms.CharField(widget=forms.PasswordInput, required=False, max_length=128)
+
+
+@never_cache
+@csrf_protect
+@sensitive_post_parameters("password")
+def accept_invitation(request, token: str):
+    """The page an invitation e-mail links to."""
+    try:
+        invitation = services.invitation_for_token(token)
+    except DomainError as error:
+        return _error(request, 404, error.detail)
+    needs_password = invitation.user.status == User.Status.PENDING
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(token=token, **form.cleaned_data)
+        except DomainError as error:
+            for field, messages in error.errors.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+            if not error.errors:
+                form.add_error(None, error.detail)
+        else:
+            return render(
+                request, "backoffice/invitation_accepted.html", {"invitation": invitation}
+            )
+    context = {"invitation": invitation, "form": form, "needs_password": needs_password}
+    return render(request, "backoffice/invitation.html", context)

@@ -1,0 +1,433 @@
+"""State changes of the core: organizations, users, memberships, personal API tokens and
+invitations. Each runs in one transaction and records its audit event there."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import secrets
+from .actors import Actor
+from .audit import record_event, target
+from .errors import Conflict, InvalidRequest, NotFound
+from .models import LAST_USED_RESOLUTION, ApiToken, Invitation, Membership, Organization, User
+from .permissions import forget_roles
+from .roles import Role
+
+TOKEN_KIND = "pbt"
+
+
+# Organizations -------------------------------------------------------------------------
+
+
+def organization_create(
+    *, actor: Actor, name: str, slug: str | None = None, default_locale: str = "en-US"
+) -> Organization:
+    name = name.strip()
+    if not name:
+        raise InvalidRequest.for_field("name", "The name is required.")
+    base = slugify(slug or name)[:70] or "organization"
+    if slug and Organization.objects.filter(slug=base).exists():
+        raise Conflict(f"The slug '{base}' is taken.", errors={"slug": ["This slug is taken."]})
+    for attempt in range(1, 100):
+        candidate = base if attempt == 1 else f"{base}-{attempt}"
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(
+                    name=name, slug=candidate, default_locale=default_locale
+                )
+                record_event(
+                    event_type="ORGANIZATION_CREATED",
+                    actor=actor,
+                    organization=organization,
+                    targets=[target(organization)],
+                    changes={"name": {"before": None, "after": name}},
+                )
+                return organization
+        except IntegrityError:
+            if slug:
+                raise Conflict(f"The slug '{base}' is taken.") from None
+    raise Conflict("Could not find a free slug for this organization.")
+
+
+# Users and memberships ----------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Actor,
+    email: str,
+    password: str | None = None,
+    display_name: str = "",
+    status: str = User.Status.ACTIVE,
+    is_owner: bool = False,
+) -> User:
+    email = User.objects.normalize_email(email.strip())
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("A user with this e-mail exists.", errors={"email": ["Already in use."]})
+    user = User(
+        email=email,
+        display_name=display_name,
+        status=status,
+        is_staff=is_owner,
+        is_superuser=is_owner,
+    )
+    user.set_password(password)  # None gives an unusable password
+    user.save()
+    record_event(event_type="USER_CREATED", actor=actor, organization=None, targets=[target(user)])
+    return user
+
+
+def _lock_organization(organization: Organization) -> None:
+    """Serialize changes to an organization's admins, so the last one can't slip away."""
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+
+
+def _ensure_other_admin(membership: Membership) -> None:
+    if membership.role != Role.ORGANIZATION_ADMIN or not membership.is_active:
+        return
+    others = (
+        Membership.objects.filter(
+            organization_id=membership.organization_id,
+            role=Role.ORGANIZATION_ADMIN,
+            deactivated_at__isnull=True,
+            user__status=User.Status.ACTIVE,
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+    if not others:
+        raise Conflict("An organization must keep at least one active OrganizationAdmin.")
+
+
+@transaction.atomic
+def membership_set_role(
+    *, actor: Actor, organization: Organization, user: User, role: Role | str
+) -> Membership:
+    """Add the user to the organization with this role, or change their role there."""
+    role = Role(role)
+    _lock_organization(organization)
+    membership = (
+        Membership.objects.select_for_update().filter(organization=organization, user=user).first()
+    )
+    if membership is None:
+        membership = Membership.objects.create(organization=organization, user=user, role=role)
+        record_event(
+            event_type="USER_LINKED",
+            actor=actor,
+            organization=organization,
+            targets=[target(user)],
+            changes={"role": {"before": None, "after": role}},
+        )
+    elif membership.role != role:
+        if role != Role.ORGANIZATION_ADMIN:
+            _ensure_other_admin(membership)
+        before = membership.role
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+        record_event(
+            event_type="ROLE_CHANGED",
+            actor=actor,
+            organization=organization,
+            targets=[target(user)],
+            changes={"role": {"before": before, "after": role}},
+        )
+    forget_roles(user)
+    return membership
+
+
+@transaction.atomic
+def member_deactivate(*, actor: Actor, membership: Membership) -> Membership:
+    """Take away the member's access to this organization. A user left with no active
+    organization is deactivated, so none of their tokens or sessions work any more."""
+    _lock_organization(membership.organization)
+    membership.refresh_from_db()
+    if not membership.is_active:
+        raise Conflict("This member is already deactivated.")
+    _ensure_other_admin(membership)
+    membership.deactivated_at = timezone.now()
+    membership.save(update_fields=["deactivated_at", "updated_at"])
+    user = membership.user
+    user_changes = {}
+    still_member = user.memberships.filter(deactivated_at__isnull=True).exists()
+    if not still_member and not user.is_owner and user.status == User.Status.ACTIVE:
+        user.status = User.Status.DEACTIVATED
+        user.save(update_fields=["status"])
+        user_changes = {"status": {"before": User.Status.ACTIVE, "after": user.status}}
+    record_event(
+        event_type="USER_DEACTIVATED",
+        actor=actor,
+        organization=membership.organization,
+        targets=[target(user)],
+        changes={"active": {"before": True, "after": False}, **user_changes},
+    )
+    forget_roles(user)
+    return membership
+
+
+@transaction.atomic
+def member_reactivate(*, actor: Actor, membership: Membership) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.is_active:
+        raise Conflict("This member is already active.")
+    membership.deactivated_at = None
+    membership.save(update_fields=["deactivated_at", "updated_at"])
+    user = membership.user
+    user_changes = {}
+    if user.status == User.Status.DEACTIVATED:
+        user.status = User.Status.ACTIVE
+        user.save(update_fields=["status"])
+        user_changes = {"status": {"before": User.Status.DEACTIVATED, "after": user.status}}
+    record_event(
+        event_type="USER_REACTIVATED",
+        actor=actor,
+        organization=membership.organization,
+        targets=[target(user)],
+        changes={"active": {"before": False, "after": True}, **user_changes},
+    )
+    forget_roles(user)
+    return membership
+
+
+# Personal API tokens ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    token: ApiToken
+    value: str  # the full token, shown once and never stored
+
+
+@transaction.atomic
+def token_create(
+    *,
+    actor: Actor,
+    user: User,
+    name: str,
+    scope: str = ApiToken.Scope.WRITE,
+    expires_at: datetime | None = None,
+) -> CreatedToken:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidRequest.for_field("expiresAt", "The expiry must be in the future.")
+    issued = secrets.issue_token(TOKEN_KIND)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        scope=ApiToken.Scope(scope),
+        expires_at=expires_at,
+        prefix=issued.prefix,
+        digest=issued.digest,
+    )
+    record_event(
+        event_type="TOKEN_CREATED",
+        actor=actor,
+        organization=None,
+        targets=[target(user), target(token)],
+        changes={"scope": {"before": None, "after": token.scope}},
+    )
+    return CreatedToken(token=token, value=issued.value)
+
+
+@transaction.atomic
+def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise Conflict("This token is already revoked.")
+    token.revoked_at = timezone.now()
+    token.revoked_by = actor.user
+    token.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    record_event(
+        event_type="TOKEN_REVOKED",
+        actor=actor,
+        organization=None,
+        targets=[target(token.user), target(token)],
+        changes={"status": {"before": "active", "after": "revoked"}},
+    )
+    return token
+
+
+def token_authenticate(value: str) -> ApiToken | None:
+    """The usable token this value stands for, or None. Marks it used (once a minute)."""
+    prefix = secrets.token_prefix(value, TOKEN_KIND)
+    if prefix is None:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not secrets.digests_match(value, token.digest) or not token.is_usable:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        # A conditional UPDATE, not save(): concurrent requests write at most once a minute.
+        ApiToken.objects.filter(pk=token.pk).exclude(
+            last_used_at__gt=now - LAST_USED_RESOLUTION
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+# Invitations --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentInvitation:
+    invitation: Invitation
+    link: str  # contains the single-use token; only ever sent by e-mail
+
+
+def _invitation_link(token: str) -> str:
+    return f"{settings.SITE_URL}/invitations/{token}"
+
+
+def _send_invitation(invitation: Invitation, link: str) -> None:
+    context = {"invitation": invitation, "link": link, "ttl_days": settings.INVITATION_TTL_DAYS}
+    subject = f"You are invited to {invitation.organization.name} on Percus"
+    body = render_to_string("backoffice/email/invitation.txt", context)
+    email = invitation.user.email
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+
+
+def _issue_invitation_token(invitation: Invitation) -> str:
+    token = secrets.url_token()
+    invitation.token_digest = secrets.digest(token)
+    invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
+    return token
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: Actor, organization: Organization, email: str, role: Role | str
+) -> SentInvitation:
+    """Invite a person by e-mail. Someone unknown becomes a ``Pending`` user until they
+    accept; someone with an account joins when they follow the link."""
+    role = Role(role)
+    email = User.objects.normalize_email(email.strip())
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = user_create(actor=actor, email=email, status=User.Status.PENDING)
+    elif Membership.objects.filter(
+        organization=organization, user=user, deactivated_at__isnull=True
+    ).exists():
+        raise Conflict("This person is already a member.", errors={"email": ["Already a member."]})
+    invitation = Invitation(organization=organization, user=user, role=role, invited_by=actor.user)
+    token = _issue_invitation_token(invitation)
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        raise Conflict(
+            "An invitation for this person is open; resend it instead.",
+            errors={"email": ["Already invited."]},
+        ) from None
+    record_event(
+        event_type="USER_INVITED",
+        actor=actor,
+        organization=organization,
+        targets=[target(user), target(invitation)],
+        changes={"role": {"before": None, "after": role}},
+    )
+    link = _invitation_link(token)
+    _send_invitation(invitation, link)
+    return SentInvitation(invitation=invitation, link=link)
+
+
+def _lock_open_invitation(invitation: Invitation) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation was accepted.")
+    if invitation.revoked_at is not None:
+        raise Conflict("This invitation was revoked.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Actor, invitation: Invitation) -> SentInvitation:
+    """Send a fresh link with a fresh expiry; the previous link stops working."""
+    invitation = _lock_open_invitation(invitation)
+    token = _issue_invitation_token(invitation)
+    invitation.sent_count += 1
+    invitation.save(update_fields=["token_digest", "expires_at", "sent_count", "updated_at"])
+    record_event(
+        event_type="INVITATION_RESENT",
+        actor=actor,
+        organization=invitation.organization,
+        targets=[target(invitation.user), target(invitation)],
+    )
+    link = _invitation_link(token)
+    _send_invitation(invitation, link)
+    return SentInvitation(invitation=invitation, link=link)
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
+    invitation = _lock_open_invitation(invitation)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at", "updated_at"])
+    record_event(
+        event_type="INVITATION_REVOKED",
+        actor=actor,
+        organization=invitation.organization,
+        targets=[target(invitation.user), target(invitation)],
+    )
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The open, unexpired invitation behind a link, or NotFound."""
+    invitation = (
+        Invitation.objects.select_related("organization", "user")
+        .filter(token_digest=secrets.digest(token), accepted_at=None, revoked_at=None)
+        .first()
+    )
+    if invitation is None or invitation.expires_at <= timezone.now():
+        raise NotFound("This invitation link is not valid any more.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, password: str | None = None, display_name: str = ""
+) -> Membership:
+    """Accept by the single-use link. A ``Pending`` user sets a password and becomes
+    ``Active``; the membership is created (or reactivated) with the invited role."""
+    invitation = _lock_open_invitation(invitation_for_token(token))
+    user = invitation.user
+    if user.status == User.Status.PENDING:
+        if not password:
+            raise InvalidRequest.for_field("password", "Choose a password.")
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise InvalidRequest(
+                "The password is too weak.", errors={"password": list(error.messages)}
+            ) from None
+        user.set_password(password)
+        user.status = User.Status.ACTIVE
+        user.display_name = display_name.strip() or user.display_name
+        user.save(update_fields=["password", "status", "display_name"])
+    elif not user.is_active:
+        raise Conflict("This account is not active.")
+    membership, created = Membership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    )
+    if not created:
+        membership.role = invitation.role
+        membership.deactivated_at = None
+        membership.save(update_fields=["role", "deactivated_at", "updated_at"])
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at", "updated_at"])
+    record_event(
+        event_type="INVITATION_ACCEPTED",
+        actor=Actor.for_user(user),
+        organization=invitation.organization,
+        targets=[target(user), target(invitation)],
+        changes={"role": {"before": None, "after": invitation.role}},
+    )
+    forget_roles(user)
+    return membership

@@ -1,0 +1,6 @@
+"""Development settings: SQLite by default, DEBUG on, e-mail printed to the console."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,19 @@
+"""Top-level routes: the API, the staff admin, health checks and the invitation page."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from . import health, pages
+
+urlpatterns = [
+    path("api/", include("backoffice.api.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("invitations/<str:token>", pages.accept_invitation, name="invitation-page"),
+]
+
+handler400 = "backoffice.pages.bad_request"
+handler403 = "backoffice.pages.permission_denied"
+handler404 = "backoffice.pages.page_not_found"
+handler500 = "backoffice.pages.server_error"
