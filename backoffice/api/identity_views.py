@@ -47,6 +47,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     """The caller's own personal API tokens. Another user's token is a 404."""
 
     serializer_class = TokenSerializer
+    queryset = ApiToken.objects.none()
 
     def scoped_queryset(self):
         return ApiToken.objects.filter(user=self.request.user)
@@ -73,6 +74,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     """Organizations the caller belongs to (all of them for the system Owner)."""
 
     serializer_class = OrganizationSerializer
+    queryset = Organization.objects.none()
 
     def scoped_queryset(self):
         user = self.request.user
@@ -96,6 +98,7 @@ class OrganizationScopedViewSet(ScopedViewSet):
 
 class MemberViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     serializer_class = MemberSerializer
+    queryset = Membership.objects.none()
     lookup_field = "user_id"
     action_perms = {
         "role": Perm.MANAGE_ORGANIZATION,
@@ -143,6 +146,7 @@ class MemberViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
 class InvitationViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     serializer_class = InvitationSerializer
+    queryset = Invitation.objects.none()
     default_perm = Perm.MANAGE_ORGANIZATION
 
     def scoped_queryset(self):

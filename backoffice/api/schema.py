@@ -1,6 +1,7 @@
 """OpenAPI generation: every operation documents its problem-details error responses."""
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 
 from .serializers import ProblemSerializer
@@ -41,3 +42,23 @@ class AutoSchema(openapi.AutoSchema):
         if str(status_code)[0] in "45":
             media_types = ["application/problem+json"]
         return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "backoffice.api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (`pbt_…`), created with POST /api/tokens.",
+        }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    target_class = "backoffice.api.authentication.SessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
