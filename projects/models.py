@@ -1,1 +1,132 @@
-"""Models of the projects app."""
+"""Projects: the campaign object, and the per-project grants (django-guardian, direct FKs)."""
+
+from django.conf import settings
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from backoffice.models import Organization, TimeStampedModel, User
+from backoffice.permissions import org_role
+from backoffice.roles import Role
+
+from .constants import GRANTABLE_ROLES, ROLE_BY_CODENAME, Status, Visibility, grant_codename
+from .querysets import ProjectQuerySet
+
+
+class Project(TimeStampedModel):
+    """A campaign, e.g. "Credit Card Pre-Approval Q2". Its slug is derived from the name once,
+    is unique in the organization among projects not in the trash, and never changes."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=280, editable=False)
+    description = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.ORGANIZATION
+    )
+    job_code = models.CharField(max_length=20, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    locale = models.CharField(max_length=35, blank=True, help_text="Overrides the org default.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trashed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            (grant_codename(role), f"{role.label} on the project") for role in GRANTABLE_ROLES
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "slug"],
+                condition=models.Q(trashed_at__isnull=True),
+                name="project_slug_unique_live",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="project_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=Visibility.values),
+                name="project_visibility_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"]),
+            models.Index(fields=["organization", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def effective_locale(self) -> str:
+        return self.locale or self.organization.default_locale
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == Status.ARCHIVED
+
+    def granted_roles(self, user: User) -> list[Role]:
+        """The roles the user holds on this project through grants (direct or by group)."""
+        direct = ProjectUserObjectPermission.objects.filter(content_object=self, user=user)
+        by_group = ProjectGroupObjectPermission.objects.filter(
+            content_object=self, group__user=user
+        )
+        codenames = direct.values_list("permission__codename", flat=True).union(
+            by_group.values_list("permission__codename", flat=True)
+        )
+        return [ROLE_BY_CODENAME[code] for code in codenames if code in ROLE_BY_CODENAME]
+
+    def role_for(self, user: User) -> Role | None:
+        """The effective role: the higher of the organization role (where the project is
+        visible to it) and the grants. None means the project is invisible to the user."""
+        if not user.is_authenticated or not user.is_active:
+            return None
+        role = org_role(user, self.organization_id)
+        if (
+            role is not None
+            and role != Role.ORGANIZATION_ADMIN
+            and self.visibility == Visibility.PRIVATE
+            and self.created_by_id != user.pk
+        ):
+            role = None
+        if user.is_owner:
+            return role
+        return Role.highest(role, *self.granted_roles(user))
+
+
+class ProjectUserObjectPermission(UserObjectPermissionBase):
+    """A project grant to one user (guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="user_grants"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "project grant to a user"
+
+
+class ProjectGroupObjectPermission(GroupObjectPermissionBase):
+    """A project grant to a user group (guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="group_grants"
+    )
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "project grant to a group"

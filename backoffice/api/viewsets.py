@@ -36,7 +36,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return self.queryset  # schema generation: subclasses set ``queryset = M.objects.none()``
+            return (
+                self.queryset
+            )  # schema generation: subclasses set ``queryset = M.objects.none()``
         return self.scoped_queryset()
 
     def permission_scope(self) -> RoleScoped | None:

@@ -51,7 +51,9 @@ def test_production_refuses_to_start_with_development_settings(env, message):
 
 
 def test_production_requires_allowed_hosts():
-    environment = {k: v for k, v in {**os.environ, **PRODUCTION_ENV}.items() if k != "ALLOWED_HOSTS"}
+    environment = {
+        k: v for k, v in {**os.environ, **PRODUCTION_ENV}.items() if k != "ALLOWED_HOSTS"
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=settings.BASE_DIR,

@@ -1,0 +1,104 @@
+"""Project representations (camelCase) and the input of create/PUT/PATCH."""
+
+import re
+
+from rest_framework import serializers
+
+from backoffice.api.identity_serializers import UserSummarySerializer
+from backoffice.api.serializers import ModelSerializer, Serializer
+from backoffice.permissions import active_org_roles
+
+from ..constants import MAX_TAG_LENGTH, MAX_TAGS, Ownership, Visibility
+from ..models import Project
+from ..signals import detail_sections
+
+# BCP 47 language tag, the common shapes: language[-script][-region][-variant…].
+BCP47 = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
+
+
+def validate_locale(value: str) -> str:
+    if value and not BCP47.match(value):
+        raise serializers.ValidationError("Must be a BCP 47 language tag such as es-CL.")
+    return value
+
+
+class ProjectSerializer(ModelSerializer):
+    organization_id = serializers.UUIDField(read_only=True)
+    parent_id = serializers.UUIDField(read_only=True, allow_null=True)
+    effective_locale = serializers.CharField(read_only=True)
+    ownership = serializers.SerializerMethodField()
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "organization_id",
+            "name",
+            "slug",
+            "description",
+            "status",
+            "visibility",
+            "job_code",
+            "external_id",
+            "category",
+            "tags",
+            "parent_id",
+            "locale",
+            "effective_locale",
+            "ownership",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "archived_at",
+            "trashed_at",
+        ]
+        read_only_fields = fields
+
+    def get_ownership(self, project: Project) -> str:
+        """External for a guest: someone with no membership in the project's organization."""
+        user = self.context["request"].user
+        if user.is_owner or project.organization_id in active_org_roles(user):
+            return Ownership.INTERNAL
+        return Ownership.EXTERNAL
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    """The detail adds the sections other apps register (templates, channels, shares)."""
+
+    def to_representation(self, project: Project) -> dict:
+        data = super().to_representation(project)
+        request = self.context["request"]
+        for name, section in detail_sections.items():
+            data[name] = section(project, request)
+        return data
+
+
+class ProjectWriteSerializer(Serializer):
+    """Create and PUT take every editable field (PUT resets what is left out); PATCH takes
+    any subset."""
+
+    name = serializers.CharField(max_length=255)
+    description = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default=""
+    )
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices, default=Visibility.ORGANIZATION
+    )
+    locale = serializers.CharField(
+        max_length=35, required=False, allow_blank=True, default="", validators=[validate_locale]
+    )
+    job_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default=""
+    )
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
+        max_length=MAX_TAGS,
+        required=False,
+        default=list,
+    )
+
+
+__all__ = ["ProjectDetailSerializer", "ProjectSerializer", "ProjectWriteSerializer"]

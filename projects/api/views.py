@@ -1,0 +1,164 @@
+"""The project endpoints of SPEC §4."""
+
+from functools import cached_property
+from uuid import UUID
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from backoffice.actors import Actor
+from backoffice.api.active_org import active_organization
+from backoffice.api.exceptions import InsufficientRole
+from backoffice.api.viewsets import ScopedViewSet
+from backoffice.roles import Perm, role_allows
+
+from .. import services
+from ..filters import ProjectFilterSet
+from ..models import Project
+from .serializers import ProjectDetailSerializer, ProjectSerializer, ProjectWriteSerializer
+
+ORGANIZATION_PARAM = OpenApiParameter(
+    "organizationId",
+    UUID,
+    description="Only this organization's projects (or the header X-Percus-Forwarded-Active-Org).",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[ORGANIZATION_PARAM]),
+    create=extend_schema(
+        parameters=[ORGANIZATION_PARAM],
+        request=ProjectWriteSerializer,
+        responses={201: ProjectDetailSerializer},
+    ),
+    retrieve=extend_schema(responses=ProjectDetailSerializer),
+    update=extend_schema(request=ProjectWriteSerializer, responses=ProjectDetailSerializer),
+    partial_update=extend_schema(request=ProjectWriteSerializer, responses=ProjectDetailSerializer),
+)
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
+):
+    """Projects are addressed by id or by slug (``/api/Projects/credito-q2``)."""
+
+    queryset = Project.objects.none()
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilterSet
+    lookup_value_regex = "[^/]+"
+    action_perms = {
+        "create": Perm.EDIT_PROJECTS,
+        "update": Perm.EDIT_PROJECTS,
+        "partial_update": Perm.EDIT_PROJECTS,
+        "activate": Perm.EDIT_PROJECTS,
+        "archive": Perm.ADMINISTER_PROJECTS,
+        "destroy": Perm.ADMINISTER_PROJECTS,
+    }
+
+    def scoped_queryset(self):
+        projects = (
+            Project.objects.live()
+            .visible_to(self.request.user)
+            .select_related("organization", "created_by")
+        )
+        if self.organization is not None:
+            projects = projects.filter(organization=self.organization)
+        return projects
+
+    @cached_property
+    def organization(self):
+        """The organization named by header or parameter. Lists without one span every
+        project the caller sees, guest grants in other organizations included."""
+        if self.request.META.get("HTTP_X_PERCUS_FORWARDED_ACTIVE_ORG") or (
+            self.request.query_params.get("organizationId")
+        ):
+            return active_organization(self.request)
+        return None
+
+    def permission_scope(self):
+        if self.action == "create":
+            return active_organization(self.request)
+        return None
+
+    def get_object(self) -> Project:
+        lookup = self.kwargs["pk"]
+        projects = self.get_queryset()
+        try:
+            matches = projects.filter(pk=UUID(lookup))
+        except ValueError:
+            matches = projects.filter(slug=lookup)
+        found = list(matches[:2])
+        if not found:
+            raise NotFound()
+        if len(found) > 1:
+            raise ValidationError(
+                {"organizationId": ["This slug exists in several organizations: name one."]}
+            )
+        self.check_object_permissions(self.request, found[0])
+        return found[0]
+
+    def check_role(self, target) -> None:
+        # The creator may delete their own project whatever their role (SPEC §4).
+        if self.action == "destroy" and isinstance(target, Project):
+            role = target.role_for(self.request.user)
+            if role is not None and (
+                target.created_by_id == self.request.user.pk
+                or role_allows(role, Perm.ADMINISTER_PROJECTS)
+            ):
+                return
+            if role is not None:
+                raise InsufficientRole()
+        super().check_role(target)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ProjectSerializer
+        return ProjectDetailSerializer
+
+    def _detail(self, project: Project, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(project).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        params = ProjectWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        project = services.project_create(
+            actor=Actor.for_request(request),
+            organization=active_organization(request),
+            **params.validated_data,
+        )
+        return self._detail(project, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        project = self.get_object()
+        params = ProjectWriteSerializer(data=request.data, partial=partial)
+        params.is_valid(raise_exception=True)
+        project = services.project_update(
+            actor=Actor.for_request(request), project=project, **params.validated_data
+        )
+        return self._detail(project)
+
+    def destroy(self, request, *args, **kwargs):
+        services.project_delete(actor=Actor.for_request(request), project=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=ProjectDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        project = services.project_activate(
+            actor=Actor.for_request(request), project=self.get_object()
+        )
+        return self._detail(project)
+
+    @extend_schema(request=None, responses=ProjectDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        project = services.project_archive(
+            actor=Actor.for_request(request), project=self.get_object()
+        )
+        return self._detail(project)

@@ -1,0 +1,27 @@
+import pytest
+
+from tests.projects.factories import make_project
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_and_list(users, org, client_for):
+    pm = client_for(users["ProjectManager"])
+    response = pm.post(
+        "/api/Projects",
+        {"name": "Crédito Pre-Aprobado Q2", "tags": ["Q2", "q2", "Cards"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["slug"] == "credito-pre-aprobado-q2"
+    assert body["tags"] == ["q2", "cards"]
+    assert body["ownership"] == "Internal"
+    response = client_for(users["Viewer"]).get("/api/Projects")
+    assert response.status_code == 200
+    assert response.json()["total"] == 1
+    assert (
+        client_for(users["Viewer"]).get("/api/Projects/credito-pre-aprobado-q2").status_code == 200
+    )
+    second = make_project(org, name="Crédito Pre-Aprobado Q2")
+    assert second.slug == "credito-pre-aprobado-q2-2"
