@@ -197,6 +197,35 @@ def member_reactivate(*, actor: Actor, membership: Membership) -> Membership:
     return membership
 
 
+@transaction.atomic
+def user_set_owner(*, actor: Actor, user: User, is_owner: bool) -> User:
+    """Make the user the system Owner (a superuser with staff access), or take it away.
+
+    Taking it away clears only ``is_superuser``: staff access without superuser rights is
+    Django's own notion (model permissions), decided separately in the admin.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = user.is_superuser
+    if is_owner:
+        if user.is_superuser and user.is_staff:
+            return user
+        user.is_superuser = user.is_staff = True
+    else:
+        if not user.is_superuser:
+            return user
+        user.is_superuser = False
+    user.save(update_fields=["is_superuser", "is_staff"])
+    record_event(
+        event_type="OWNER_GRANTED" if is_owner else "OWNER_REVOKED",
+        actor=actor,
+        organization=None,
+        targets=[target(user)],
+        changes={"owner": {"before": before, "after": is_owner}},
+    )
+    forget_roles(user)
+    return user
+
+
 # Personal API tokens ------------------------------------------------------------------
 
 
