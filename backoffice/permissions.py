@@ -20,8 +20,10 @@ def active_org_roles(user: User) -> dict[UUID, Role]:
     """The user's role in each organization where their membership is active (cached)."""
     cached = getattr(user, "_active_org_roles", None)
     if cached is None:
-        rows = Membership.objects.filter(user=user, deactivated_at__isnull=True).values_list(
-            "organization_id", "role"
+        rows = (
+            Membership.objects.filter(user=user, deactivated_at__isnull=True)
+            .order_by()
+            .values_list("organization_id", "role")
         )
         cached = {org_id: Role(role) for org_id, role in rows}
         user._active_org_roles = cached

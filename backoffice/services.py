@@ -427,6 +427,16 @@ def invitation_accept(
     ``Active``; the membership is created (or reactivated) with the invited role."""
     invitation = _lock_open_invitation(invitation_for_token(token))
     user = invitation.user
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(organization=invitation.organization, user=user)
+        .first()
+    )
+    if membership is not None and membership.is_active:
+        # Reactivated since the invitation was sent: their current role stands (accepting
+        # must not demote anyone, least of all the last OrganizationAdmin).
+        raise Conflict("You are already a member of this organization.")
+    user_changes = {}
     if user.status == User.Status.PENDING:
         if not password:
             raise InvalidRequest.for_field("password", "Choose a password.")
@@ -440,12 +450,19 @@ def invitation_accept(
         user.status = User.Status.ACTIVE
         user.display_name = display_name.strip() or user.display_name
         user.save(update_fields=["password", "status", "display_name"])
+    elif user.status == User.Status.DEACTIVATED:
+        # Deactivated for having lost their last organization: joining one brings them back,
+        # as reactivating a membership does.
+        user.status = User.Status.ACTIVE
+        user.save(update_fields=["status"])
+        user_changes = {"status": {"before": User.Status.DEACTIVATED, "after": user.status}}
     elif not user.is_active:
         raise Conflict("This account is not active.")
-    membership, created = Membership.objects.get_or_create(
-        organization=invitation.organization, user=user, defaults={"role": invitation.role}
-    )
-    if not created:
+    if membership is None:
+        membership = Membership.objects.create(
+            organization=invitation.organization, user=user, role=invitation.role
+        )
+    else:
         membership.role = invitation.role
         membership.deactivated_at = None
         membership.save(update_fields=["role", "deactivated_at", "updated_at"])
@@ -456,7 +473,7 @@ def invitation_accept(
         actor=Actor.for_user(user),
         organization=invitation.organization,
         targets=[target(user), target(invitation)],
-        changes={"role": {"before": None, "after": invitation.role}},
+        changes={"role": {"before": None, "after": invitation.role}, **user_changes},
     )
     forget_roles(user)
     return membership

@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from backoffice.models import Organization, TimeStampedModel, User
+from backoffice.models import Membership, Organization, TimeStampedModel, User
 from backoffice.permissions import org_role
 from backoffice.roles import Role
 
@@ -82,10 +83,19 @@ class Project(TimeStampedModel):
         return self.status == Status.ARCHIVED
 
     def granted_roles(self, user: User) -> list[Role]:
-        """The roles the user holds on this project through grants (direct or by group)."""
-        direct = ProjectUserObjectPermission.objects.filter(content_object=self, user=user)
+        """The roles the user holds on this project through grants (direct or by group).
+        A deactivated member of the project's organization holds none: deactivation takes
+        away everything in that organization, grants included."""
+        deactivated = Exists(
+            Membership.objects.filter(
+                user=user, organization_id=self.organization_id, deactivated_at__isnull=False
+            )
+        )
+        direct = ProjectUserObjectPermission.objects.filter(
+            ~deactivated, content_object=self, user=user
+        )
         by_group = ProjectGroupObjectPermission.objects.filter(
-            content_object=self, group__user=user
+            ~deactivated, content_object=self, group__user=user
         )
         codenames = direct.values_list("permission__codename", flat=True).union(
             by_group.values_list("permission__codename", flat=True)
@@ -93,21 +103,23 @@ class Project(TimeStampedModel):
         return [ROLE_BY_CODENAME[code] for code in codenames if code in ROLE_BY_CODENAME]
 
     def role_for(self, user: User) -> Role | None:
-        """The effective role: the higher of the organization role (where the project is
-        visible to it) and the grants. None means the project is invisible to the user."""
+        """The effective role: the higher of the organization role and the grants, once the
+        project is visible (a grant is what shows a Private project to a plain member, and
+        then their org role counts as well). None means the project is invisible."""
         if not user.is_authenticated or not user.is_active:
             return None
         role = org_role(user, self.organization_id)
-        if (
+        if user.is_owner or role == Role.ORGANIZATION_ADMIN:
+            return role  # no grant goes higher, and nothing hides a project from them
+        granted = self.granted_roles(user)
+        hidden = (
             role is not None
-            and role != Role.ORGANIZATION_ADMIN
             and self.visibility == Visibility.PRIVATE
             and self.created_by_id != user.pk
-        ):
-            role = None
-        if user.is_owner:
-            return role
-        return Role.highest(role, *self.granted_roles(user))
+        )
+        if hidden and not granted:
+            return None
+        return Role.highest(role, *granted)
 
 
 class ProjectUserObjectPermission(UserObjectPermissionBase):

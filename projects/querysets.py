@@ -38,11 +38,16 @@ class ProjectQuerySet(models.QuerySet):
                 content_object=OuterRef("pk"), group__user=user
             )
         )
+        # Deactivation takes away everything in that organization, grants included.
+        was_member = Exists(
+            Membership.objects.filter(
+                user=user, organization=OuterRef("organization_id"), deactivated_at__isnull=False
+            )
+        )
         return self.filter(
             (is_member & (Q(visibility=Visibility.ORGANIZATION) | Q(created_by=user)))
             | is_admin
-            | user_grant
-            | group_grant
+            | ((user_grant | group_grant) & ~was_member)
         )
 
     def with_tag(self, tag: str) -> "ProjectQuerySet":

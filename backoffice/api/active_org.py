@@ -52,6 +52,21 @@ def active_organization(request, *, required: bool = True) -> Organization | Non
     return organization
 
 
+def check_request_organization(request) -> None:
+    """Check what a request says about its organization even where the endpoint needs none:
+    naming one the caller is not in is 403, a forwarded role that disagrees is 403
+    ``role_mismatch``, a malformed id is 400."""
+    if not request.user.is_authenticated:
+        return
+    meta = request.META
+    if (
+        meta.get(ACTIVE_ORG_HEADER)
+        or request.query_params.get("organizationId")
+        or ORG_ROLE_HEADER in meta
+    ):
+        active_organization(request, required=False)
+
+
 def check_forwarded_role(request, organization: Organization) -> None:
     forwarded = request.META.get(ORG_ROLE_HEADER)
     if forwarded is None:

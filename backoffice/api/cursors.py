@@ -23,7 +23,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, pk = json.loads(raw)
         position = datetime.fromisoformat(created_at), UUID(pk)
-    except (ValueError, TypeError, UnicodeDecodeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         raise ValidationError({"cursor": ["Invalid cursor."]}) from None
     if position[0].tzinfo is None:
         raise ValidationError({"cursor": ["Invalid cursor."]})

@@ -16,6 +16,7 @@ from .. import services
 from ..actors import Actor
 from ..models import ApiToken, Invitation, Membership, Organization
 from ..roles import Perm
+from .active_org import check_request_organization
 from .identity_serializers import (
     InvitationAcceptSerializer,
     InvitationCreateSerializer,
@@ -33,6 +34,10 @@ from .viewsets import ScopedViewSet
 
 
 class MeView(APIView):
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        check_request_organization(request)
+
     @extend_schema(responses=MeSerializer, summary="The caller and their organization roles")
     def get(self, request):
         user = request.user

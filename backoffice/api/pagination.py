@@ -20,6 +20,7 @@ from .cursors import decode_cursor, encode_cursor
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 200
 COUNT_CAP = 10_000
+MAX_OFFSET = 2**63 - 1  # PostgreSQL's bigint: a larger OFFSET is a database error, not a page
 KEYSET_ORDERING = ("-created_at", "-id")
 
 
@@ -31,7 +32,7 @@ def _int_param(request, name: str, default: int, maximum: int | None = None) -> 
         value = int(raw)
     except ValueError:
         raise ValidationError({name: ["Must be a whole number."]}) from None
-    if value < 0 or (name == "limit" and value == 0):
+    if value < 0 or value > MAX_OFFSET or (name == "limit" and value == 0):
         raise ValidationError({name: ["Out of range."]})
     return min(value, maximum) if maximum else value
 

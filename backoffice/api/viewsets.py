@@ -10,7 +10,7 @@ from rest_framework import exceptions, viewsets
 
 from ..permissions import RoleScoped, role_in
 from ..roles import Perm, role_allows
-from .active_org import ORG_ROLE_HEADER, active_organization, check_forwarded_role
+from .active_org import check_forwarded_role, check_request_organization
 from .exceptions import InsufficientRole
 
 
@@ -21,13 +21,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        if ORG_ROLE_HEADER in request.META and request.user.is_authenticated:
-            scope = self.permission_scope()
-            organization = getattr(scope, "organization", scope)
-            if organization is None:
-                active_organization(request, required=False)
-            else:
-                check_forwarded_role(request, organization)
+        # The permission scope's organization was checked with the permissions; one named by
+        # header or ``?organizationId=`` is checked here, whatever the endpoint.
+        check_request_organization(request)
 
     # What the caller may see -------------------------------------------------------------
 
@@ -65,5 +61,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
         role = role_in(self.request.user, target)
         if role is None:
             raise exceptions.NotFound()
+        # A forwarded role that disagrees refuses the request whatever the action needs.
+        check_forwarded_role(self.request, getattr(target, "organization", target))
         if not role_allows(role, self.required_perm()):
             raise InsufficientRole()

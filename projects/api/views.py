@@ -11,9 +11,8 @@ from rest_framework.response import Response
 
 from backoffice.actors import Actor
 from backoffice.api.active_org import active_organization
-from backoffice.api.exceptions import InsufficientRole
 from backoffice.api.viewsets import ScopedViewSet
-from backoffice.roles import Perm, role_allows
+from backoffice.roles import Perm
 
 from .. import services
 from ..filters import ProjectFilterSet
@@ -104,17 +103,19 @@ class ProjectViewSet(
         return found[0]
 
     def check_role(self, target) -> None:
-        # The creator may delete their own project whatever their role (SPEC §4).
-        if self.action == "destroy" and isinstance(target, Project):
-            role = target.role_for(self.request.user)
-            if role is not None and (
-                target.created_by_id == self.request.user.pk
-                or role_allows(role, Perm.ADMINISTER_PROJECTS)
-            ):
-                return
-            if role is not None:
-                raise InsufficientRole()
+        # The creator may delete their own project whatever their role (SPEC §4): seeing it
+        # is then enough. Only the permission changes; every other check of the base stays.
+        self._creator_deletes = (
+            self.action == "destroy"
+            and isinstance(target, Project)
+            and target.created_by_id == self.request.user.pk
+        )
         super().check_role(target)
+
+    def required_perm(self) -> Perm:
+        if getattr(self, "_creator_deletes", False):
+            return Perm.VIEW
+        return super().required_perm()
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from rest_framework.test import APIClient
 
 from backoffice.actors import Actor
-from backoffice.models import User
+from backoffice.models import AuditEvent, User
 from backoffice.roles import Perm, Role, role_allows
 from backoffice.services import invitation_create, member_deactivate, token_create
 from tests.backoffice.factories import member
@@ -170,9 +171,7 @@ def _client(world: World, caller: str, client_for, anon, scope: str = "write"):
     # The token endpoints act on the caller's own token (anonymous: somebody's).
     owner_of_token = user or world.users["Viewer"]
     world.own_token_id = str(
-        token_create(
-            actor=Actor.for_user(owner_of_token), user=owner_of_token, name="own"
-        ).token.id
+        token_create(actor=Actor.for_user(owner_of_token), user=owner_of_token, name="own").token.id
     )
     return anon if user is None else client_for(user, scope)
 
@@ -201,9 +200,7 @@ def test_read_scope_token_is_refused_on_every_write(endpoint, caller, world, cli
     assert response.json()["code"] == "insufficient_scope"
 
 
-@pytest.mark.parametrize(
-    "endpoint", [e for e in ENDPOINTS if e.method == "get"], ids=str
-)
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.method == "get"], ids=str)
 def test_read_scope_token_may_read(endpoint, world, client_for, anon):
     client = _client(world, "OrganizationAdmin", client_for, anon, scope="read")
     assert call(client, endpoint, world).status_code == 200
@@ -248,9 +245,7 @@ def test_naming_ones_own_organization_passes(endpoint, how, world, client_for, a
 
 
 @pytest.mark.parametrize("caller", ["other_admin", "Viewer"])
-@pytest.mark.parametrize(
-    "endpoint", [e for e in ENDPOINTS if e.org_scoped], ids=str
-)
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.org_scoped], ids=str)
 def test_another_organizations_objects_are_404(endpoint, caller, world, client_for, anon):
     """Point each org-scoped endpoint at an object of an organization the caller is not in:
     the answer does not disclose that it exists."""
@@ -276,9 +271,7 @@ def test_another_organizations_objects_are_404(endpoint, caller, world, client_f
 
 @pytest.mark.parametrize("endpoint", ["detail", "revoke"])
 def test_another_users_token_is_404(endpoint, world, client_for):
-    theirs = token_create(
-        actor=Actor.system(), user=world.users["Developer"], name="theirs"
-    ).token
+    theirs = token_create(actor=Actor.system(), user=world.users["Developer"], name="theirs").token
     client = client_for(world.users["OrganizationAdmin"])
     if endpoint == "detail":
         response = client.get(f"/api/tokens/{theirs.id}")
@@ -307,3 +300,46 @@ def test_invitation_accept_needs_no_login(world, anon, client_for):
         )
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
+
+
+# Session authentication (the browsable API) ----------------------------------------------
+
+
+@pytest.fixture
+def session_client(users):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(users["Developer"])
+    return client
+
+
+def test_session_reads_without_a_csrf_token(session_client, users):
+    response = session_client.get("/api/me")
+    assert response.status_code == 200
+    assert response.json()["email"] == users["Developer"].email
+
+
+def test_session_write_without_a_csrf_token_is_403(session_client, users):
+    response = session_client.post("/api/tokens", {"name": "x"}, format="json")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert not users["Developer"].api_tokens.exists()
+
+
+def test_session_write_with_a_csrf_token_passes_and_is_audited_as_the_user(session_client, users):
+    csrf = "k" * 32  # any well-formed secret, as long as cookie and header agree
+    session_client.cookies["csrftoken"] = csrf
+    response = session_client.post(
+        "/api/tokens", {"name": "x"}, format="json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert response.status_code == 201
+    event = AuditEvent.objects.get(event_type="TOKEN_CREATED")
+    assert event.actor_kind == "user"
+    assert event.actor_user == users["Developer"]
+
+
+@pytest.mark.parametrize("status", [User.Status.DEACTIVATED, User.Status.SUSPENDED])
+def test_session_of_an_inactive_user_is_401(status, session_client, users):
+    User.objects.filter(pk=users["Developer"].pk).update(status=status)
+    response = session_client.get("/api/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"

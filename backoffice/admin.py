@@ -1,0 +1,547 @@
+"""Staff admin of the core: organizations and their members, users, personal API tokens,
+invitations and the audit trail.
+
+Changes with a rule behind them go through the services, so the admin enforces what the API
+enforces (the last OrganizationAdmin stays) and leaves the same audit events. A service's
+refusal rolls the whole save back and comes back as an error message, never a 500.
+Tokens, invitations and audit events are read-only here: tokens are created where their
+value can be shown once (the API, ``create_api_token``), and the audit trail is never edited.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import ngettext
+
+from . import services
+from .actors import Actor
+from .errors import Conflict, DomainError
+from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
+from .roles import Role
+
+admin.site.site_header = "Percus Backoffice"
+admin.site.site_title = "Percus Backoffice"
+admin.site.index_title = "Staff administration"
+
+BADGE_COLOURS = {
+    User.Status.ACTIVE: "#15803d",
+    User.Status.PENDING: "#b45309",
+    User.Status.DEACTIVATED: "#6b7280",
+    User.Status.SUSPENDED: "#b91c1c",
+    "active": "#15803d",
+    "pending": "#b45309",
+    "accepted": "#1d4ed8",
+    "expired": "#6b7280",
+    "revoked": "#b91c1c",
+}
+
+
+def badge(text: str) -> str:
+    return format_html(
+        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:9px">{}</span>',
+        BADGE_COLOURS.get(text, "#6b7280"),
+        text,
+    )
+
+
+def adopt(obj, saved) -> None:
+    """Make the admin's instance the row a service saved. The admin goes on with its own
+    instance after ``save_model`` (inlines, log entry, redirect)."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class ServiceAdminMixin:
+    """A ``DomainError`` raised while saving (by ``save_model`` or an inline) undoes the
+    whole save and is reported on the page it came from."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            # ModelAdmin.changeform_view runs in a transaction: leaving it with the
+            # exception rolls back the form, the inlines and the admin log alike.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            self.message_user(request, f"Nothing was saved: {error.detail}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Filters on a status computed from timestamps. Subclasses give ``conditions``."""
+
+    title = "status"
+    parameter_name = "status"
+    conditions: dict[str, Callable[[datetime], Q]] = {}
+
+    def lookups(self, request, model_admin):
+        return [(name, name.capitalize()) for name in self.conditions]
+
+    def queryset(self, request, queryset):
+        condition = self.conditions.get(self.value())
+        return queryset.filter(condition(timezone.now())) if condition else queryset
+
+
+# Memberships ---------------------------------------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    """Existing memberships: only the role is editable. The other side is shown read-only,
+    from the row's own join, rather than as one select widget (and one query) per row."""
+
+    model = Membership
+    extra = 0
+    can_delete = False  # members are deactivated through the API, never deleted
+    readonly_fields = ["active", "deactivated_at"]
+
+    def get_queryset(self, request):
+        # Both sides: each row's title is the membership's __str__, which names both.
+        return super().get_queryset(request).select_related("user", "organization")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # new rows go in NewMembershipInline
+
+    @admin.display(boolean=True, description="active")
+    def active(self, membership: Membership) -> bool:
+        return membership.is_active
+
+
+class NewMembershipInline(admin.TabularInline):
+    """Rows to add, with a searchable select; existing memberships are not listed here."""
+
+    model = Membership
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class OrganizationMembershipInline(MembershipInline):
+    fields = ["user", "role", "active", "deactivated_at"]
+    readonly_fields = ["user", *MembershipInline.readonly_fields]
+    verbose_name_plural = "members"
+
+
+class OrganizationNewMemberInline(NewMembershipInline):
+    fields = ["user", "role"]
+    autocomplete_fields = ["user"]
+    verbose_name = "new member"
+    verbose_name_plural = "add members"
+
+
+class UserMembershipInline(MembershipInline):
+    fields = ["organization", "role", "active", "deactivated_at"]
+    readonly_fields = ["organization", *MembershipInline.readonly_fields]
+    verbose_name_plural = "organizations"
+
+
+class UserNewMembershipInline(NewMembershipInline):
+    fields = ["organization", "role"]
+    autocomplete_fields = ["organization"]
+    verbose_name = "new membership"
+    verbose_name_plural = "add to organizations"
+
+
+class MembershipFormsetMixin(ServiceAdminMixin):
+    """Saves membership rows with ``services.membership_set_role`` instead of the formsets.
+
+    The rows of all membership inlines are saved together, promotions first, so handing
+    the admin role over in one save (promote one, demote the other) never leaves none.
+    """
+
+    def save_related(self, request, form, formsets, change) -> None:
+        memberships = [formset for formset in formsets if formset.model is Membership]
+        others = [formset for formset in formsets if formset.model is not Membership]
+        super().save_related(request, form, others, change)
+        actor = Actor.for_user(request.user)
+        rows = []
+        for formset in memberships:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            rows += [
+                (formset, row)
+                for row in formset.forms
+                if row.has_changed() and (row.instance._state.adding or "role" in row.changed_data)
+            ]
+        rows.sort(key=lambda item: Role(item[1].cleaned_data["role"]).rank, reverse=True)
+        refusals = []
+        for formset, row in rows:
+            membership = row.instance
+            adding = membership._state.adding
+            # The inline's own foreign key is the parent; the other side is the row's.
+            user = formset.instance if isinstance(formset.instance, User) else None
+            organization = formset.instance if isinstance(formset.instance, Organization) else None
+            user = user or row.cleaned_data.get("user") or membership.user
+            organization = (
+                organization or row.cleaned_data.get("organization") or membership.organization
+            )
+            try:
+                saved = services.membership_set_role(
+                    actor=actor,
+                    organization=organization,
+                    user=user,
+                    role=row.cleaned_data["role"],
+                )
+            except DomainError as error:
+                refusals.append(f"{user} in {organization}: {error.detail}")
+                continue
+            if adding:
+                formset.new_objects.append(saved)
+            else:
+                formset.changed_objects.append((saved, ["role"]))
+        if refusals:
+            raise Conflict(" ".join(refusals))
+
+
+# Organizations -------------------------------------------------------------------------
+
+
+@admin.register(Organization)
+class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "default_locale", "member_count", "created_at"]
+    search_fields = ["name", "slug"]
+    ordering = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "default_locale"]}),
+        ("History", {"fields": ["id", "created_at", "updated_at"]}),
+    ]
+    readonly_fields = ["id", "created_at", "updated_at"]
+    inlines = [OrganizationMembershipInline, OrganizationNewMemberInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Count("memberships", filter=Q(memberships__deactivated_at=None)))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Scripts and commands name organizations by slug: it is fixed once chosen.
+        return [*fields, "slug"] if obj else fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else {"slug": ["name"]}
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an organization owns everything in it; there is no delete service
+
+    @admin.display(description="active members", ordering="member_count")
+    def member_count(self, organization: Organization) -> int:
+        return organization.member_count
+
+    def save_model(self, request, obj: Organization, form, change: bool) -> None:
+        if change:
+            # Name and default locale carry no rule; there is no update service for them yet.
+            if form.changed_data:
+                obj.save(update_fields=[*form.changed_data, "updated_at"])
+            return
+        saved = services.organization_create(
+            actor=Actor.for_user(request.user),
+            name=form.cleaned_data["name"],
+            slug=form.cleaned_data["slug"],
+            default_locale=form.cleaned_data["default_locale"],
+        )
+        adopt(obj, saved)
+
+
+# Users ---------------------------------------------------------------------------------
+
+
+def _check_email_free(email: str, user: User | None = None) -> str:
+    email = User.objects.normalize_email(email.strip())
+    others = User.objects.filter(email__iexact=email)
+    if user is not None and user.pk:
+        others = others.exclude(pk=user.pk)
+    if others.exists():
+        raise ValidationError("A user with this e-mail already exists.")
+    return email
+
+
+class UserCreationForm(AdminUserCreationForm):
+    """Django's admin creation form, with the e-mail as the login."""
+
+    class Meta:
+        model = User
+        fields = ["email", "display_name"]
+
+    def clean_email(self) -> str:
+        return _check_email_free(self.cleaned_data["email"])
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_email(self) -> str:
+        return _check_email_free(self.cleaned_data["email"], self.instance)
+
+
+@admin.register(User)
+class UserAdmin(MembershipFormsetMixin, DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    list_display = [
+        "email",
+        "display_name",
+        "status_badge",
+        "is_staff",
+        "is_superuser",
+        "last_login",
+    ]
+    list_filter = ["status", "is_staff", "is_superuser"]
+    search_fields = ["email", "display_name"]
+    ordering = ["email"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["display_name", "status"]}),
+        (
+            "Staff access",
+            {
+                "description": "A superuser is the system Owner: an OrganizationAdmin in "
+                "every organization. Making someone Owner also gives staff access.",
+                "fields": ["is_staff", "is_superuser", "groups", "user_permissions"],
+            },
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "display_name", "usable_password", "password1", "password2"],
+            },
+        ),
+    ]
+    # A status change can take away an organization's last admin: it goes through the
+    # members API (deactivate / reactivate), which keeps that rule.
+    readonly_fields = ["status", "last_login", "date_joined"]
+    inlines = [UserMembershipInline, UserNewMembershipInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # people are deactivated, not deleted: their audit trail stays whole
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, user: User) -> str:
+        return badge(user.status)
+
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        actor = Actor.for_user(request.user)
+        if not change:
+            password = (
+                form.cleaned_data["password1"]
+                if form.cleaned_data.get("set_usable_password")
+                else None
+            )
+            saved = services.user_create(
+                actor=actor,
+                email=form.cleaned_data["email"],
+                password=password,
+                display_name=form.cleaned_data.get("display_name", ""),
+            )
+            adopt(obj, saved)
+            return
+        m2m = {"groups", "user_permissions"}  # saved with the form's save_m2m
+        fields = [name for name in form.changed_data if name not in {*m2m, "is_superuser"}]
+        if fields:
+            obj.save(update_fields=fields)
+        if "is_superuser" in form.changed_data:
+            saved = services.user_set_owner(actor=actor, user=obj, is_owner=obj.is_superuser)
+            obj.is_superuser, obj.is_staff = saved.is_superuser, saved.is_staff
+
+
+# Personal API tokens -------------------------------------------------------------------
+
+
+class TokenStatusFilter(StatusFilter):
+    conditions = {
+        "active": lambda now: Q(revoked_at=None) & (Q(expires_at=None) | Q(expires_at__gt=now)),
+        "expired": lambda now: Q(revoked_at=None, expires_at__lte=now),
+        "revoked": lambda now: Q(revoked_at__isnull=False),
+    }
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Shows a token's prefix, never its digest. Tokens are created where their value can
+    be shown once (the API, ``create_api_token``), so there is no add page."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "scope",
+        "status_badge",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [TokenStatusFilter, "scope"]
+    search_fields = ["name", "prefix", "user__email"]
+    list_select_related = ["user"]
+    show_full_result_count = False
+    ordering = ["-created_at", "-id"]
+    actions = ["revoke"]
+    fields = [
+        "name",
+        "user",
+        "prefix",
+        "scope",
+        "status_badge",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked, never deleted: audit events point at them
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.change_apitoken")
+
+    @admin.display(description="status")
+    def status_badge(self, token: ApiToken) -> str:
+        return badge(token.status)
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    def revoke(self, request, queryset) -> None:
+        actor = Actor.for_user(request.user)
+        revoked = skipped = 0
+        for token in queryset:
+            if token.revoked_at is not None:
+                skipped += 1
+                continue
+            try:
+                services.token_revoke(actor=actor, token=token)
+            except DomainError:  # revoked meanwhile, by someone else
+                skipped += 1
+            else:
+                revoked += 1
+        if revoked:
+            message = ngettext("Revoked %d token.", "Revoked %d tokens.", revoked) % revoked
+            self.message_user(request, message, messages.SUCCESS)
+        if skipped:
+            message = ngettext(
+                "Skipped %d token that was already revoked.",
+                "Skipped %d tokens that were already revoked.",
+                skipped,
+            )
+            self.message_user(request, message % skipped, messages.WARNING)
+
+
+# Invitations ---------------------------------------------------------------------------
+
+
+class InvitationStatusFilter(StatusFilter):
+    conditions = {
+        "pending": lambda now: Q(accepted_at=None, revoked_at=None, expires_at__gt=now),
+        "accepted": lambda now: Q(accepted_at__isnull=False),
+        "revoked": lambda now: Q(accepted_at=None, revoked_at__isnull=False),
+        "expired": lambda now: Q(accepted_at=None, revoked_at=None, expires_at__lte=now),
+    }
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, resent and revoked through the API, which e-mails
+    the single-use link."""
+
+    list_display = [
+        "user",
+        "organization",
+        "role",
+        "status_badge",
+        "sent_count",
+        "expires_at",
+        "invited_by",
+        "created_at",
+    ]
+    list_filter = [InvitationStatusFilter, "role"]
+    search_fields = ["user__email", "organization__name", "organization__slug"]
+    list_select_related = ["user", "organization", "invited_by"]
+    ordering = ["-created_at", "-id"]
+    fields = [
+        "user",
+        "organization",
+        "role",
+        "status_badge",
+        "invited_by",
+        "sent_count",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="status")
+    def status_badge(self, invitation: Invitation) -> str:
+        return badge(invitation.status)
+
+
+# Audit events --------------------------------------------------------------------------
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: events are written by services and never edited."""
+
+    list_display = ["event_type", "actor_label", "organization", "created_at"]
+    list_filter = ["event_type", "actor_kind"]
+    search_fields = ["event_type", "actor_label", "organization__name"]
+    list_select_related = ["organization"]
+    show_full_result_count = False
+    ordering = ["-created_at", "-id"]
+    fields = [
+        "event_type",
+        "created_at",
+        "organization",
+        "project_id",
+        "actor_kind",
+        "actor_user",
+        "actor_id",
+        "actor_label",
+        "targets",
+        "changes",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
