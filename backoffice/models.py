@@ -274,6 +274,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            models.Index(fields=["-created_at", "-id"]),
             models.Index(fields=["organization", "-created_at", "-id"]),
             models.Index(fields=["project_id", "-created_at", "-id"]),
         ]

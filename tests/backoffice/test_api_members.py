@@ -262,7 +262,9 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(org, users):
     for thread in threads:
         thread.join(timeout=30)
 
-    assert sorted(statuses) == [200, 409]
+    # The loser is refused either by the last-admin rule (409) or, when the winner committed
+    # before its role was read, because it is no longer an admin (403).
+    assert sorted(statuses) in ([200, 403], [200, 409])
     admins = Membership.objects.filter(
         organization=org, role=Role.ORGANIZATION_ADMIN, deactivated_at__isnull=True
     )
