@@ -5,9 +5,8 @@ created. Each part is one method, so later parts (projects, templates…) slot i
 ``load_members``.
 """
 
-from dataclasses import dataclass
-
 from backoffice import services
+from backoffice.demo import Demo, demo_parts
 from backoffice.models import ApiToken, Organization, User
 from backoffice.roles import Role
 
@@ -24,14 +23,6 @@ MEMBERS = [
 ]
 OWNER = ("owner@demo.percus.local", "Olga Owner")
 TOKEN_NAME = "demo"
-
-
-@dataclass
-class Demo:
-    """What the parts loaded so far, for the parts that come after."""
-
-    organization: Organization
-    members: dict[Role, User]
 
 
 class Command(ServiceCommand):
@@ -53,9 +44,11 @@ class Command(ServiceCommand):
 
     def run(self, *, password: str, **options) -> list[str]:
         organization = self.load_organization()
-        demo = Demo(organization=organization, members=self.load_members(organization, password))
+        members = self.load_members(organization, password)
+        demo = Demo(organization=organization, members=members, actor=self.actor)
         self.load_owner(password)
-        # Later parts take ``demo`` here, e.g. self.load_projects(demo).
+        for part in demo_parts:
+            part(demo)
         admin = demo.members[Role.ORGANIZATION_ADMIN]
         token = self.issue_token(admin)
         return [
