@@ -1,0 +1,18 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_data_adds_projects_in_every_status_once():
+    call_command("load_demo_data", stdout=StringIO())
+    call_command("load_demo_data", stdout=StringIO())
+
+    projects = Project.objects.filter(organization__slug="banco-andino")
+    assert projects.count() == 5
+    assert set(projects.values_list("status", flat=True)) == {"Draft", "Active", "Archived"}
+    assert projects.get(slug="credito-pre-aprobado-q2").tags == ["cards", "q2"]
