@@ -44,6 +44,7 @@ HOST = "127.0.0.1"
 TOKEN_PATTERN = re.compile(r"pbt_[0-9A-Za-z]{8}_[0-9A-Za-z]{46}")
 ADMIN, VIEWER, GUEST = "admin@bench.example", "viewer@bench.example", "guest@other.example"
 SEARCH_WORD, SEARCH_MISS, TAG = "mortgage", "zqxj", "whatsapp"
+DEEP_ROW = 89_000  # a deep page: this many rows down the list
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -218,6 +219,7 @@ def revoke_tokens(tokens: dict[str, str]) -> None:
 def dataset_facts() -> dict:
     from django.db import connection
 
+    from backoffice.api.cursors import encode_cursor
     from backoffice.models import Organization, User
     from projects.models import Project, ProjectUserObjectPermission
 
@@ -225,7 +227,10 @@ def dataset_facts() -> dict:
     if org is None or not Project.objects.filter(organization=org).exists():
         sys.exit("error: no bench data: run bench/generate_projects.py first.")
     projects = Project.objects.filter(organization=org)
-    newest = projects.filter(trashed_at__isnull=True).order_by("-created_at", "-id").first()
+    live = projects.filter(trashed_at__isnull=True).order_by("-created_at", "-id")
+    newest = live.first()
+    deep_offset = max(0, min(DEEP_ROW, live.count() - 100))
+    deep = live[deep_offset]  # the cursor of a page that far down, as a client would hold it
     visible = {
         email: Project.objects.live().visible_to(User.objects.get(email=email)).count()
         for email in (ADMIN, VIEWER, GUEST)
@@ -243,6 +248,8 @@ def dataset_facts() -> dict:
         "grants": ProjectUserObjectPermission.objects.count(),
         "visible": visible,
         "detail_id": str(newest.pk),
+        "deep_offset": deep_offset,
+        "deep_cursor": encode_cursor(deep.created_at, deep.pk),
         "search_hits": projects.live().search(SEARCH_WORD).count(),
         "tag_hits": projects.live().with_tag(TAG).count(),
         "postgres": pg_version,
@@ -392,6 +399,10 @@ def scenarios(facts: dict, tokens: dict[str, str]) -> list[tuple[str, str, str, 
         ("list, first page, ?organizationId", "OrganizationAdmin",
          f"/api/Projects?organizationId={org}", admin),
         ("list, page 100 (offset)", "OrganizationAdmin", "/api/Projects?offset=2970", admin),
+        (f"list, deep page by cursor (row {facts['deep_offset']:,})", "OrganizationAdmin",
+         "/api/Projects?" + urlencode({"cursor": facts["deep_cursor"]}), admin),
+        (f"list, deep page by offset (row {facts['deep_offset']:,})", "OrganizationAdmin",
+         f"/api/Projects?offset={facts['deep_offset']}", admin),
         (f"search ({SEARCH_WORD!r})", "OrganizationAdmin",
          f"/api/Projects?search={SEARCH_WORD}", admin),
         (f"search, no match ({SEARCH_MISS!r})", "OrganizationAdmin",
@@ -589,15 +600,13 @@ def write_report(path, args, machine, facts, results, loads, plans, token_how, s
             f"| {p['case']}: {p['description']} | {p['query']} | {p['ms']:.2f} |" for p in plans
         ]
         for p in plans:
-            if p["case"] in ("admin-org", "viewer-org", "guest"):
+            if p["case"] in ("admin-org", "viewer", "guest") and "OFFSET" not in p["query"]:
+                sql = ["```sql", p["sql"], "```", ""] if p["query"].startswith("page") else []
                 lines += [
                     "",
                     f"<details><summary>{p['case']} — {p['query']}: {p['ms']:.2f} ms</summary>",
                     "",
-                    "```sql",
-                    p["sql"],
-                    "```",
-                    "",
+                    *sql,
                     "```",
                     p["plan"],
                     "```",
