@@ -322,14 +322,16 @@ def fetch_json(client: Client, path: str, token: str | None) -> dict:
 
 def describe(data: dict) -> str:
     if "items" in data:
-        total = data.get("total")
+        if data.get("total") is None:
+            return f"{len(data['items'])} items, no total (keyset page)"
         bound = "≥" if data.get("totalIsLowerBound") else ""
-        return f"{len(data['items'])} items, total {bound}{total}"
+        return f"{len(data['items'])} items, total {bound}{data['total']}"
     return "one project" if "id" in data else ""
 
 
 def run_repeated(client, name, who, path, token, args) -> Result:
-    result = Result(name, f"GET {path}", who)
+    shown = path if len(path) <= 70 else path[:50] + "…"
+    result = Result(name, f"GET {shown}", who)
     first = fetch_json(client, path, token) if path != "/healthz" else {}
     result.note = describe(first)
     warm_until = time.perf_counter() + args.max_seconds / 3
