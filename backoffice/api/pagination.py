@@ -39,7 +39,12 @@ def _int_param(request, name: str, default: int, maximum: int | None = None) -> 
 
 def _after(queryset: QuerySet, cursor: str) -> QuerySet:
     created_at, pk = decode_cursor(cursor)
-    return queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
+    # The redundant ``created_at <= X`` lets PostgreSQL seek in the (…, -created_at, -id)
+    # index instead of reading and discarding every newer row (bench: 99 ms → 5 ms deep).
+    return queryset.filter(
+        Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk),
+        created_at__lte=created_at,
+    )
 
 
 class CursorPagination(pagination.BasePagination):
