@@ -2,11 +2,18 @@
 second organization to prove isolation."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from backoffice.models import User
 from backoffice.roles import Role
 from tests.backoffice.factories import OrganizationFactory, UserFactory, member, token_for
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture

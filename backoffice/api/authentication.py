@@ -1,19 +1,37 @@
 """API authentication: personal tokens as ``Authorization: Bearer``, and the session (with
 CSRF) for the admin and the browsable API."""
 
+from django.conf import settings
 from rest_framework import authentication, exceptions
 
 from ..models import ApiToken, User
+from ..ratelimit import Limit, client_ident
 from ..services import token_authenticate
 
 
+def failed_authentication_limit() -> Limit:
+    return Limit("auth-failures", *settings.AUTH_FAILURE_LIMIT)
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """Personal tokens. A client that keeps failing is refused (429) for the rest of the
+    window, whatever it sends, so tokens can't be guessed at speed."""
+
     keyword = "Bearer"
 
     def authenticate(self, request) -> tuple[User, ApiToken] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
+        limit, client = failed_authentication_limit(), client_ident(request)
+        limit.check(client)
+        try:
+            return self._authenticate(header)
+        except exceptions.AuthenticationFailed:
+            limit.hit(client)
+            raise
+
+    def _authenticate(self, header: list[bytes]) -> tuple[User, ApiToken]:
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         try:

@@ -132,6 +132,8 @@ MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=250 * 1024 * 
 # JSON request bodies are parsed in memory, so they get a much smaller bound.
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 INVITATION_TTL_DAYS = 7
+# Failed token authentications allowed per client address and window (count, seconds).
+AUTH_FAILURE_LIMIT = (env.int("AUTH_FAILURE_LIMIT", default=20), 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
