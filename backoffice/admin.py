@@ -240,9 +240,13 @@ class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj: Organization, form, change: bool) -> None:
         if change:
-            # Name and default locale carry no rule; there is no update service for them yet.
-            if form.changed_data:
-                obj.save(update_fields=[*form.changed_data, "updated_at"])
+            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+            adopt(
+                obj,
+                services.organization_update(
+                    actor=Actor.for_user(request.user), organization=obj, **fields
+                ),
+            )
             return
         saved = services.organization_create(
             actor=Actor.for_user(request.user),
@@ -355,9 +359,13 @@ class UserAdmin(MembershipFormsetMixin, DjangoUserAdmin):
             adopt(obj, saved)
             return
         m2m = {"groups", "user_permissions"}  # saved with the form's save_m2m
-        fields = [name for name in form.changed_data if name not in {*m2m, "is_superuser"}]
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name not in {*m2m, "is_superuser"}
+        }
         if fields:
-            obj.save(update_fields=fields)
+            services.user_update_profile(actor=actor, user=obj, **fields)
         if "is_superuser" in form.changed_data:
             saved = services.user_set_owner(actor=actor, user=obj, is_owner=obj.is_superuser)
             obj.is_superuser, obj.is_staff = saved.is_superuser, saved.is_staff

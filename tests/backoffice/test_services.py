@@ -265,3 +265,28 @@ def test_audit_events_are_never_edited(users):
         event.save()
     with pytest.raises(TypeError):
         event.delete()
+
+
+def test_organization_update_records_only_changed_fields(org):
+    from backoffice.services import organization_update
+
+    organization_update(
+        actor=Actor.system("tests"),
+        organization=org,
+        name="Banco Andino S.A.",
+        default_locale="es-CL",
+    )
+    event = AuditEvent.objects.get(event_type="ORGANIZATION_UPDATED")
+    assert event.changes == {"name": {"before": "Banco Andino", "after": "Banco Andino S.A."}}
+
+
+def test_user_update_profile_refuses_an_email_taken_in_another_case(users):
+    from backoffice.errors import Conflict
+    from backoffice.services import user_update_profile
+
+    with pytest.raises(Conflict):
+        user_update_profile(
+            actor=Actor.system("tests"),
+            user=users["Viewer"],
+            email=users["Developer"].email.upper(),
+        )
