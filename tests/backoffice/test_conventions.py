@@ -504,3 +504,12 @@ def test_invitation_list_queries_do_not_grow(
         django_assert_num_queries,
     )
     assert body["total"] == rows
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_checks_answer_a_wrong_method_with_problem_details(anon, path):
+    response = anon.post(path)
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "method_not_allowed"
+    assert response["Allow"] == "GET, HEAD"
