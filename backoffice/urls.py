@@ -8,6 +8,7 @@ from . import health, pages
 urlpatterns = [
     path("api/", include("backoffice.api.urls")),
     path("api/", include("projects.api.urls")),
+    path("api/", include("credentials.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

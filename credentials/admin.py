@@ -1,0 +1,114 @@
+"""Staff admin of API credentials: the key and status, never a digest. A credential made
+here shows its secret once, on the page right after creation, and never again."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from backoffice.actors import Actor
+from backoffice.errors import DomainError
+
+from . import services
+from .constants import CHANNEL_NAMES
+from .models import ApiCredential
+
+
+class CredentialAddForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(
+        choices=[(name, name) for name in CHANNEL_NAMES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty to allow every channel.",
+    )
+
+    class Meta:
+        model = ApiCredential
+        fields = ["project", "name", "channels", "expires_at"]
+
+
+@admin.register(ApiCredential)
+class ApiCredentialAdmin(admin.ModelAdmin):
+    list_display = [
+        "api_key",
+        "name",
+        "project",
+        "status",
+        "channels",
+        "expires_at",
+        "last_used_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["api_key", "name", "project__name", "project__slug"]
+    list_select_related = ["project"]
+    autocomplete_fields = ["project"]
+    actions = ["revoke"]
+    fields = [
+        "api_key",
+        "name",
+        "project",
+        "channels",
+        "expires_at",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = CredentialAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return CredentialAddForm.Meta.fields if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: ApiCredential, form, change: bool) -> None:
+        created = services.credential_create(
+            actor=Actor.for_user(request.user),
+            project=form.cleaned_data["project"],
+            name=form.cleaned_data["name"],
+            channels=form.cleaned_data["channels"],
+            expires_at=form.cleaned_data["expires_at"],
+        )
+        obj.pk = created.credential.pk
+        obj._state.adding = False
+        request._created_secret = created.secret
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Show the secret on this response only: it is in no message, session or cookie."""
+        credential = ApiCredential.objects.select_related("project").get(pk=obj.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "credential": credential,
+            "secret": request._created_secret,
+            "title": "Copy the secret now",
+        }
+        response = TemplateResponse(request, "admin/credentials/secret_once.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke selected credentials")
+    def revoke(self, request, queryset) -> None:
+        revoked = 0
+        for credential in queryset:
+            try:
+                services.credential_revoke(
+                    actor=Actor.for_user(request.user), credential=credential
+                )
+                revoked += 1
+            except DomainError as error:
+                self.message_user(request, f"{credential}: {error.detail}", messages.WARNING)
+        if revoked:
+            self.message_user(request, f"Revoked {revoked} credential(s).", messages.SUCCESS)
