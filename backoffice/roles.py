@@ -37,6 +37,7 @@ class Perm(StrEnum):
     VIEW = "view"
     COMMENT = "comment"
     UPLOAD_TEMPLATES = "upload_templates"
+    DELETE_TEMPLATES = "delete_templates"
     EDIT_PROJECTS = "edit_projects"
     PUBLISH_CHANNELS = "publish_channels"
     MANAGE_SHARES = "manage_shares"
@@ -51,6 +52,7 @@ _VIEWER = {Perm.VIEW, Perm.COMMENT}
 _DEVELOPER = _VIEWER | {Perm.UPLOAD_TEMPLATES}
 _PROJECT_MANAGER = _DEVELOPER | {
     Perm.EDIT_PROJECTS,
+    Perm.DELETE_TEMPLATES,
     Perm.PUBLISH_CHANNELS,
     Perm.MANAGE_SHARES,
     Perm.MANAGE_CREDENTIALS,

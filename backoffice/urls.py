@@ -8,6 +8,9 @@ from . import health, pages
 urlpatterns = [
     path("api/", include("backoffice.api.urls")),
     path("api/", include("projects.api.urls")),
+    path("api/", include("templates.api.urls")),
+    path("api/", include("shares.api.urls")),
+    path("api/", include("collaboration.api.urls")),
     path("api/", include("credentials.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -50,6 +50,12 @@ class ProjectQuerySet(models.QuerySet):
             | ((user_grant | group_grant) & ~was_member)
         )
 
+    def with_annotations(self) -> "ProjectQuerySet":
+        """Add the annotations apps above registered (``signals.list_annotations``)."""
+        from .signals import list_annotations
+
+        return self.annotate(**{name: make() for name, make in list_annotations.items()})
+
     def with_tag(self, tag: str) -> "ProjectQuerySet":
         tag = tag.strip().lower()
         if connection.vendor == "postgresql":
@@ -63,3 +69,17 @@ class ProjectQuerySet(models.QuerySet):
             | Q(job_code__icontains=text)
             | Q(description__icontains=text)
         )
+
+
+def fill_annotations(project):
+    """Give a project loaded without them (e.g. returned by a service) the registered
+    annotations, in one query."""
+    from .models import Project
+    from .signals import list_annotations
+
+    missing = {n: make() for n, make in list_annotations.items() if not hasattr(project, n)}
+    if missing:
+        values = Project.objects.filter(pk=project.pk).annotate(**missing).values(*missing)
+        for name, value in (values.first() or {}).items():
+            setattr(project, name, value)
+    return project

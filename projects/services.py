@@ -232,8 +232,9 @@ def project_grant_set(
     for other in GRANTABLE_ROLES:
         remove_perm(f"projects.{grant_codename(other)}", principal, project)
     assign_perm(f"projects.{grant_codename(role)}", principal, project)
+    linked = "GROUP_LINKED" if group is not None else "USER_LINKED"
     _event(
-        "USER_LINKED" if before is None else "GRANT_CHANGED",
+        linked if before is None else "GRANT_CHANGED",
         actor,
         project,
         {"grant": {"before": before, "after": role}},
@@ -253,7 +254,7 @@ def project_grant_remove(
     for role in GRANTABLE_ROLES:
         remove_perm(f"projects.{grant_codename(role)}", principal, project)
     _event(
-        "USER_UNLINKED",
+        "GROUP_UNLINKED" if group is not None else "USER_UNLINKED",
         actor,
         project,
         {"grant": {"before": before, "after": None}},

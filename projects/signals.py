@@ -15,3 +15,7 @@ deletion_guards: list[Callable[[object], str | None]] = []
 
 #: Extra sections of the project detail: name → ``(project, request) -> data``.
 detail_sections: dict[str, Callable[[object, object], object]] = {}
+
+#: Annotations of the project list and detail provided by apps above: name → () -> expression
+#: (e.g. ``comment_count``). They go into the same SELECT as the page, so cost no query.
+list_annotations: dict[str, Callable[[], object]] = {}

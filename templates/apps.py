@@ -5,3 +5,20 @@ class TemplatesConfig(AppConfig):
     name = "templates"
     label = "video_templates"
     verbose_name = "Video templates"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from projects.signals import deletion_guards, detail_sections
+
+        from .files import remove_stored_file
+        from .models import TemplateFile
+        from .sections import production_template_guard, templates_section
+
+        # Stored files follow their rows, however the rows go (template or project delete).
+        post_delete.connect(
+            remove_stored_file, sender=TemplateFile, dispatch_uid="template-file-remove"
+        )
+        if production_template_guard not in deletion_guards:
+            deletion_guards.append(production_template_guard)
+        detail_sections["templates"] = templates_section

@@ -173,6 +173,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "backoffice.models.User.Status",
         "ProjectStatusEnum": "projects.constants.Status",
+        "TemplateStatusEnum": "templates.constants.Status",
+        "TemplateKindEnum": "templates.constants.Kind",
+        "TemplateFileRoleEnum": "templates.api.serializers.FILE_ROLES",
+        "GrantRoleEnum": "collaboration.api.serializers.GRANT_ROLES",
+        "RoleEnum": "backoffice.roles.Role",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -28,6 +28,8 @@ class ProjectSerializer(ModelSerializer):
     effective_locale = serializers.CharField(read_only=True)
     ownership = serializers.SerializerMethodField()
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    # An annotation registered by the collaboration app (``signals.list_annotations``).
+    comment_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Project
@@ -47,6 +49,7 @@ class ProjectSerializer(ModelSerializer):
             "locale",
             "effective_locale",
             "ownership",
+            "comment_count",
             "created_at",
             "created_by",
             "updated_at",

@@ -17,6 +17,7 @@ from backoffice.roles import Perm
 from .. import services
 from ..filters import ProjectFilterSet
 from ..models import Project
+from ..querysets import fill_annotations
 from .serializers import ProjectDetailSerializer, ProjectSerializer, ProjectWriteSerializer
 
 ORGANIZATION_PARAM = OpenApiParameter(
@@ -65,6 +66,7 @@ class ProjectViewSet(
             Project.objects.live()
             .visible_to(self.request.user)
             .select_related("organization", "created_by")
+            .with_annotations()
         )
         if self.organization is not None:
             projects = projects.filter(organization=self.organization)
@@ -123,6 +125,7 @@ class ProjectViewSet(
         return ProjectDetailSerializer
 
     def _detail(self, project: Project, code: int = status.HTTP_200_OK) -> Response:
+        fill_annotations(project)
         return Response(self.get_serializer(project).data, status=code)
 
     def create(self, request, *args, **kwargs):

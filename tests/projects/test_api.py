@@ -338,12 +338,16 @@ def test_create_returns_the_full_project(users, client_for, org):
         "locale": "",
         "effectiveLocale": "es-CL",
         "ownership": "Internal",
+        "commentCount": 0,
         "createdAt": None,
         "createdBy": body["createdBy"],
         "updatedAt": None,
         "archivedAt": None,
         "trashedAt": None,
+        "templates": [],
+        "distributionChannels": body["distributionChannels"],
     }
+    assert [c["channel"] for c in body["distributionChannels"]] == ["DEV", "STAGING", "PROD"]
     assert body["createdBy"]["id"] == str(pm.pk)
     assert Project.objects.get(pk=body["id"]).tags == ["q2", "cards", "retail"]
 
@@ -660,7 +664,8 @@ def test_the_total_counts_only_visible_projects(org, users, client_for):
 #         count, the page (one query with the visibility EXISTS subqueries);
 #   detail: the same first three, the object, and for a non-admin its grants to the caller.
 LIST_QUERIES = 5
-DETAIL_QUERIES = {"OrganizationAdmin": 4, "grant_viewer": 5}
+# The detail adds one query per registered section (templates, distributionChannels).
+DETAIL_QUERIES = {"OrganizationAdmin": 6, "grant_viewer": 7}
 
 
 def _grant_viewer_sees(org, count: int):

@@ -1,0 +1,184 @@
+"""Staff admin of comments, user groups and project grants. Changes go through the services,
+so rules and audit events are the same as the API's; what has no service here is read-only."""
+
+from django.contrib import admin, messages
+from django.db import connection
+from django.utils.html import format_html, format_html_join
+
+from backoffice.actors import Actor
+from backoffice.errors import DomainError
+from backoffice.models import AuditEvent
+from projects.constants import ROLE_BY_CODENAME
+from projects.models import ProjectGroupObjectPermission, ProjectUserObjectPermission
+from projects.services import project_grant_remove
+
+from . import services
+from .models import Comment, UserGroup
+
+HISTORY_LENGTH = 20
+
+
+def events_about(obj) -> list[AuditEvent]:
+    """The latest audit events naming this object among their targets."""
+    if connection.vendor == "postgresql":
+        events = AuditEvent.objects.filter(targets__contains=[{"id": str(obj.pk)}])
+    else:  # SQLite keeps JSON as text
+        events = AuditEvent.objects.filter(targets__icontains=f'"{obj.pk}"')
+    return list(events.order_by("-created_at", "-id")[:HISTORY_LENGTH])
+
+
+def audit_history(obj) -> str:
+    if obj is None or not obj.pk:
+        return "—"
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (event.created_at.strftime("%Y-%m-%d %H:%M:%S"), event.event_type, event.actor_label)
+            for event in events_about(obj)
+        ),
+    )
+    return format_html("<table><tr><th>when</th><th>event</th><th>by</th></tr>{}</table>", rows)
+
+
+class HistoryMixin:
+    """A read-only ``history`` field: the object's audit events."""
+
+    @admin.display(description="history")
+    def history(self, obj) -> str:
+        return audit_history(obj)
+
+
+class ServiceDeleteMixin:
+    """Deletes one object at a time through a service, reporting refusals."""
+
+    def _delete(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj) -> None:
+        try:
+            self._delete(request, obj)
+        except DomainError as error:
+            self.message_user(request, f"{obj}: {error.detail}", messages.ERROR)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(Comment)
+class CommentAdmin(HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
+    """Comments are written by their authors through the API; staff read and moderate."""
+
+    list_display = ["short_message", "project", "author", "edited", "created_at"]
+    list_filter = ["edited", "project__organization"]
+    search_fields = ["message", "author__email", "project__name"]
+    list_select_related = ["project", "author"]
+    readonly_fields = [
+        "project",
+        "author",
+        "message",
+        "mentioned_users",
+        "edited",
+        "created_at",
+        "updated_at",
+        "history",
+    ]
+    show_full_result_count = False
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description="message")
+    def short_message(self, comment: Comment) -> str:
+        return comment.message if len(comment.message) <= 80 else comment.message[:79] + "…"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _delete(self, request, obj: Comment) -> None:
+        services.comment_delete(actor=Actor.for_user(request.user), comment=obj)
+
+
+@admin.register(UserGroup)
+class UserGroupAdmin(HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "organization", "member_count", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["name", "organization__name"]
+    list_select_related = ["organization", "group"]
+    fields = ["organization", "name", "members", "created_at", "updated_at", "history"]
+    readonly_fields = ["members", "created_at", "updated_at", "history"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "organization"] if obj else fields
+
+    @admin.display(description="members")
+    def member_count(self, user_group: UserGroup) -> int:
+        return user_group.group.user_set.count()
+
+    @admin.display(description="members")
+    def members(self, user_group: UserGroup) -> str:
+        if not user_group.pk:
+            return "—"
+        return ", ".join(user.email for user in user_group.group.user_set.order_by("email"))
+
+    def save_model(self, request, obj: UserGroup, form, change: bool) -> None:
+        actor = Actor.for_user(request.user)
+        if change:
+            saved = services.user_group_rename(actor=actor, user_group=obj, name=obj.name)
+        else:
+            saved = services.user_group_create(
+                actor=actor, organization=obj.organization, name=obj.name
+            )
+        obj.pk, obj.group = saved.pk, saved.group
+
+    def _delete(self, request, obj: UserGroup) -> None:
+        services.user_group_delete(actor=Actor.for_user(request.user), user_group=obj)
+
+
+class GrantAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+    """Grants are made through the API (members, groups, guests); staff see and revoke them."""
+
+    list_select_related = ["content_object__organization", "permission"]
+    list_filter = ["content_object__organization"]
+    show_full_result_count = False
+
+    @admin.display(description="role")
+    def role(self, grant) -> str:
+        return ROLE_BY_CODENAME.get(grant.permission.codename, grant.permission.codename)
+
+    @admin.display(description="project")
+    def project(self, grant) -> str:
+        return str(grant.content_object)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProjectUserObjectPermission)
+class ProjectUserGrantAdmin(GrantAdmin):
+    list_display = ["user", "project", "role"]
+    list_select_related = [*GrantAdmin.list_select_related, "user"]
+    search_fields = ["user__email", "content_object__name"]
+
+    def _delete(self, request, obj) -> None:
+        project_grant_remove(
+            actor=Actor.for_user(request.user), project=obj.content_object, user=obj.user
+        )
+
+
+@admin.register(ProjectGroupObjectPermission)
+class ProjectGroupGrantAdmin(GrantAdmin):
+    list_display = ["group", "project", "role"]
+    list_select_related = [*GrantAdmin.list_select_related, "group__user_group"]
+    search_fields = ["group__user_group__name", "content_object__name"]
+
+    def _delete(self, request, obj) -> None:
+        project_grant_remove(
+            actor=Actor.for_user(request.user), project=obj.content_object, group=obj.group
+        )

@@ -1,0 +1,440 @@
+"""Collaboration endpoints (SPEC §9 and the history of §10). Views parse, check and call
+services; the project in the path is found by ``ProjectScopedViewSet`` (id or slug, visible
+only, 404 otherwise) and governs the role the action needs."""
+
+import csv
+import json
+
+from django.db.models import Q
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, renderers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from backoffice.actors import Actor
+from backoffice.api.identity_views import OrganizationScopedViewSet
+from backoffice.api.pagination import CursorPagination
+from backoffice.models import AuditEvent, User
+from backoffice.roles import Perm
+from projects.api.scoped import ProjectScopedViewSet
+from projects.api.serializers import ProjectDetailSerializer
+from projects.constants import Visibility
+from projects.models import ProjectUserObjectPermission
+from projects.querysets import fill_annotations
+
+from .. import selectors, services
+from ..filters import AuditEventFilterSet
+from ..models import Comment, UserGroup
+from .serializers import (
+    AudienceSerializer,
+    AuditEventSerializer,
+    CommentSerializer,
+    CommentWriteSerializer,
+    GuestInviteSerializer,
+    GuestSerializer,
+    ProjectGroupLinkSerializer,
+    ProjectMemberSerializer,
+    RoleInputSerializer,
+    UserGroupSerializer,
+    UserGroupWriteSerializer,
+)
+
+UUID_REGEX = "[0-9a-fA-F-]{36}"
+
+
+def _user_or_404(user_id: str) -> User:
+    return get_object_or_404(User, pk=user_id)
+
+
+# Comments -------------------------------------------------------------------------------
+
+
+class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet):
+    """Comments of a project, newest first. Every role that sees the project comments, on
+    archived projects too; only the author edits; the author or an admin deletes."""
+
+    queryset = Comment.objects.none()
+    serializer_class = CommentSerializer
+    pagination_class = CursorPagination
+    filter_backends: list = []
+    lookup_value_regex = UUID_REGEX
+    action_perms = {
+        "create": Perm.COMMENT,
+        "partial_update": Perm.COMMENT,
+        "destroy": Perm.COMMENT,
+    }
+
+    def scoped_queryset(self):
+        return selectors.project_comments(self.project)
+
+    @extend_schema(request=CommentWriteSerializer, responses={201: CommentSerializer})
+    def create(self, request, project_pk=None):
+        params = CommentWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        comment = services.comment_create(
+            actor=Actor.for_request(request), project=self.project, **params.validated_data
+        )
+        return Response(self._fresh(comment), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer)
+    def partial_update(self, request, project_pk=None, pk=None):
+        params = CommentWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        comment = services.comment_edit(
+            actor=Actor.for_request(request), comment=self.get_object(), **params.validated_data
+        )
+        return Response(self._fresh(comment))
+
+    def destroy(self, request, project_pk=None, pk=None):
+        comment = self.get_object()
+        comment.project = self.project  # already loaded, with its organization
+        services.comment_delete(actor=Actor.for_request(request), comment=comment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _fresh(self, comment: Comment) -> dict:
+        return CommentSerializer(self.get_queryset().get(pk=comment.pk)).data
+
+
+# Members ----------------------------------------------------------------------------------
+
+
+class MemberViewSet(ProjectScopedViewSet):
+    """Direct grants: ``GET …/members``, ``PUT/DELETE …/members/{userId}``."""
+
+    queryset = ProjectUserObjectPermission.objects.none()
+    serializer_class = ProjectMemberSerializer
+    pagination_class = None
+    filter_backends: list = []
+    lookup_field = "user_id"
+    lookup_value_regex = UUID_REGEX
+    action_perms = {"update": Perm.MANAGE_PROJECT_MEMBERS, "destroy": Perm.MANAGE_PROJECT_MEMBERS}
+
+    def scoped_queryset(self):
+        return selectors.project_members(self.project)
+
+    def list(self, request, project_pk=None):
+        return Response(ProjectMemberSerializer(self.get_queryset(), many=True).data)
+
+    def _member_candidate(self, user_id: str) -> User:
+        """A member of the project's organization or someone already granted here; anyone
+        else is a 404 (guests are added by e-mail through ``…/guests``)."""
+        user = User.objects.filter(
+            Q(memberships__organization_id=self.project.organization_id)
+            | Q(projectuserobjectpermission__content_object=self.project),
+            pk=user_id,
+        ).first()
+        if user is None:
+            raise NotFound()
+        return user
+
+    @extend_schema(request=RoleInputSerializer, responses=ProjectMemberSerializer)
+    def update(self, request, project_pk=None, user_id=None):
+        params = RoleInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user = self._member_candidate(user_id)
+        services.member_set(
+            actor=Actor.for_request(request),
+            project=self.project,
+            user=user,
+            role=params.validated_data["role"],
+        )
+        member = self.get_queryset().get(user=user)
+        return Response(ProjectMemberSerializer(member).data)
+
+    def destroy(self, request, project_pk=None, user_id=None):
+        user = self._member_candidate(user_id)
+        services.member_remove(actor=Actor.for_request(request), project=self.project, user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AllUsersViewSet(ProjectScopedViewSet):
+    """Everyone who sees the project, why, and their effective role."""
+
+    queryset = ProjectUserObjectPermission.objects.none()
+    serializer_class = AudienceSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def scoped_queryset(self):  # the audience is computed, not a queryset
+        return ProjectUserObjectPermission.objects.none()
+
+    @extend_schema(responses=AudienceSerializer(many=True))
+    def list(self, request, project_pk=None):
+        return Response(
+            AudienceSerializer(selectors.project_audience(self.project), many=True).data
+        )
+
+
+# User groups ----------------------------------------------------------------------------
+
+
+class ProjectUserGroupViewSet(ProjectScopedViewSet):
+    """Groups linked to a project: ``GET …/user-groups``, ``PUT/DELETE …/{groupId}``."""
+
+    queryset = UserGroup.objects.none()
+    serializer_class = ProjectGroupLinkSerializer
+    pagination_class = None
+    filter_backends: list = []
+    lookup_value_regex = UUID_REGEX
+    action_perms = {"update": Perm.MANAGE_PROJECT_MEMBERS, "destroy": Perm.MANAGE_PROJECT_MEMBERS}
+
+    def scoped_queryset(self):
+        return selectors.project_group_links(self.project)
+
+    def list(self, request, project_pk=None):
+        return Response(ProjectGroupLinkSerializer(self.get_queryset(), many=True).data)
+
+    def _user_group(self, pk: str) -> UserGroup:
+        """A group of the project's organization; another organization's is a 404."""
+        return get_object_or_404(
+            UserGroup.objects.select_related("group"),
+            pk=pk,
+            organization_id=self.project.organization_id,
+        )
+
+    @extend_schema(request=RoleInputSerializer, responses=ProjectGroupLinkSerializer)
+    def update(self, request, project_pk=None, pk=None):
+        params = RoleInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user_group = self._user_group(pk)
+        services.project_group_link(
+            actor=Actor.for_request(request),
+            project=self.project,
+            user_group=user_group,
+            role=params.validated_data["role"],
+        )
+        link = self.get_queryset().get(group=user_group.group)
+        return Response(ProjectGroupLinkSerializer(link).data)
+
+    def destroy(self, request, project_pk=None, pk=None):
+        services.project_group_unlink(
+            actor=Actor.for_request(request), project=self.project, user_group=self._user_group(pk)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
+    """Organization-level user groups; members may read, OrganizationAdmins change."""
+
+    queryset = UserGroup.objects.none()
+    serializer_class = UserGroupSerializer
+    pagination_class = None
+    filter_backends: list = []
+    lookup_value_regex = UUID_REGEX
+    action_perms = {
+        "create": Perm.MANAGE_ORGANIZATION,
+        "partial_update": Perm.MANAGE_ORGANIZATION,
+        "destroy": Perm.MANAGE_ORGANIZATION,
+        "members": Perm.MANAGE_ORGANIZATION,
+    }
+
+    def scoped_queryset(self):
+        return selectors.organization_user_groups(self.organization.pk)
+
+    @extend_schema(request=UserGroupWriteSerializer, responses={201: UserGroupSerializer})
+    def create(self, request, organization_pk=None):
+        params = UserGroupWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user_group = services.user_group_create(
+            actor=Actor.for_request(request),
+            organization=self.organization,
+            **params.validated_data,
+        )
+        return Response(self._fresh(user_group), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserGroupWriteSerializer, responses=UserGroupSerializer)
+    def partial_update(self, request, organization_pk=None, pk=None):
+        params = UserGroupWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user_group = services.user_group_rename(
+            actor=Actor.for_request(request), user_group=self.get_object(), **params.validated_data
+        )
+        return Response(self._fresh(user_group))
+
+    def destroy(self, request, organization_pk=None, pk=None):
+        services.user_group_delete(actor=Actor.for_request(request), user_group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=UserGroupSerializer)
+    @action(
+        detail=True,
+        methods=["put", "delete"],
+        url_path=f"members/(?P<user_id>{UUID_REGEX})",
+    )
+    def members(self, request, organization_pk=None, pk=None, user_id=None):
+        user_group = self.get_object()
+        user = _user_or_404(user_id)
+        change = (
+            services.user_group_add_member
+            if request.method == "PUT"
+            else services.user_group_remove_member
+        )
+        change(actor=Actor.for_request(request), user_group=user_group, user=user)
+        return Response(self._fresh(user_group))
+
+    def _fresh(self, user_group: UserGroup) -> dict:
+        return UserGroupSerializer(self.get_queryset().get(pk=user_group.pk)).data
+
+
+# Guests and visibility --------------------------------------------------------------------
+
+
+class GuestViewSet(ProjectScopedViewSet):
+    queryset = User.objects.none()
+    serializer_class = GuestSerializer
+    default_perm = Perm.MANAGE_PROJECT_MEMBERS
+
+    def scoped_queryset(self):
+        return User.objects.none()
+
+    @extend_schema(request=GuestInviteSerializer, responses={201: GuestSerializer})
+    def create(self, request, project_pk=None):
+        params = GuestInviteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user = services.guest_invite(
+            actor=Actor.for_request(request), project=self.project, **params.validated_data
+        )
+        return Response(GuestSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class VisibilityViewSet(ProjectScopedViewSet):
+    """``POST …/private`` and ``POST …/public``."""
+
+    queryset = User.objects.none()
+    serializer_class = ProjectDetailSerializer
+    default_perm = Perm.EDIT_PROJECTS
+
+    def scoped_queryset(self):
+        return User.objects.none()
+
+    def _set(self, request, visibility: str) -> Response:
+        project = services.project_set_visibility(
+            actor=Actor.for_request(request), project=self.project, visibility=visibility
+        )
+        fill_annotations(project)
+        return Response(ProjectDetailSerializer(project, context={"request": request}).data)
+
+    @extend_schema(request=None, responses=ProjectDetailSerializer)
+    def private(self, request, project_pk=None):
+        return self._set(request, Visibility.PRIVATE)
+
+    @extend_schema(request=None, responses=ProjectDetailSerializer)
+    def public(self, request, project_pk=None):
+        return self._set(request, Visibility.ORGANIZATION)
+
+
+# History and the audit log ----------------------------------------------------------------
+
+
+class HistoryViewSet(mixins.ListModelMixin, ProjectScopedViewSet):
+    """The project's audit events, newest first, cursor paged."""
+
+    queryset = AuditEvent.objects.none()
+    serializer_class = AuditEventSerializer
+    pagination_class = CursorPagination
+    filter_backends: list = []
+
+    def scoped_queryset(self):
+        return AuditEvent.objects.filter(project_id=self.project.pk)
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets ``?format=csv`` through content negotiation; the CSV itself is streamed by the
+    view. Errors (problem details) are still written as JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode() if data is not None else b""
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_HEADER = [
+    "id",
+    "createdAt",
+    "eventType",
+    "actorKind",
+    "actorUserId",
+    "actorId",
+    "actorLabel",
+    "projectId",
+    "targets",
+    "changes",
+]
+CSV_COLUMNS = [
+    "id",
+    "created_at",
+    "event_type",
+    "actor_kind",
+    "actor_user_id",
+    "actor_id",
+    "actor_label",
+    "project_id",
+    "targets",
+    "changes",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if hasattr(value, "isoformat"):
+        return value.isoformat().replace("+00:00", "Z")
+    text = str(value)
+    # A cell a spreadsheet would run as a formula is quoted (CSV injection).
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def stream_csv(queryset) -> StreamingHttpResponse:
+    """Rows straight from a server-side cursor (``iterator``): constant memory whatever the
+    number of events."""
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(CSV_HEADER)
+        for values in queryset.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
+            yield writer.writerow([_cell(value) for value in values])
+
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
+    return response
+
+
+class AuditEventViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
+    """The organization's audit log (OrganizationAdmin): filters, cursor pages, CSV."""
+
+    queryset = AuditEvent.objects.none()
+    serializer_class = AuditEventSerializer
+    pagination_class = CursorPagination
+    filterset_class = AuditEventFilterSet
+    default_perm = Perm.MANAGE_ORGANIZATION
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+
+    def scoped_queryset(self):
+        return AuditEvent.objects.filter(organization=self.organization)
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            return self.export(request, *args, **kwargs)
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=False, methods=["get"])
+    def export(self, request, organization_pk=None):
+        events = self.filter_queryset(self.get_queryset()).order_by("-created_at", "-id")
+        return stream_csv(events)

@@ -1,0 +1,51 @@
+"""A base for endpoints nested under one project (``/api/Projects/{projectId}/…``).
+
+The project in the path is addressed by id or slug, exactly like ``/api/Projects/{id}``: only
+live projects the caller sees are found, anything else is a 404. The project is the
+permission scope, so the caller's role on it (organization role or grant) governs the action.
+"""
+
+from functools import cached_property
+from uuid import UUID
+
+from rest_framework.exceptions import NotFound, ValidationError
+
+from backoffice.api.viewsets import ScopedViewSet
+from backoffice.models import User
+
+from ..models import Project
+
+
+def find_visible_project(user: User, lookup: str) -> Project:
+    """The live project with this id or slug that the user sees; 404 otherwise, 400 when a
+    slug is ambiguous across the caller's organizations."""
+    projects = Project.objects.live().visible_to(user).select_related("organization")
+    try:
+        matches = projects.filter(pk=UUID(lookup))
+    except ValueError:
+        matches = projects.filter(slug=lookup)
+    found = list(matches[:2])
+    if not found:
+        raise NotFound()
+    if len(found) > 1:
+        raise ValidationError(
+            {"organizationId": ["This slug exists in several organizations: name one."]}
+        )
+    return found[0]
+
+
+class ProjectScopedViewSet(ScopedViewSet):
+    """Subclasses scope their queryset with ``self.project``. The URL names the project
+    ``projectId`` (as the OpenAPI paths show it); ``project_pk`` is accepted too."""
+
+    project_lookup_kwargs = ("projectId", "project_pk")
+
+    @cached_property
+    def project(self) -> Project:
+        lookup = next(
+            self.kwargs[name] for name in self.project_lookup_kwargs if name in self.kwargs
+        )
+        return find_visible_project(self.request.user, lookup)
+
+    def permission_scope(self) -> Project:
+        return self.project

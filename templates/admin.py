@@ -1,0 +1,120 @@
+"""Staff admin of templates: status badges, poster preview, signed file links. Changes go
+through the services (archive, delete), so the rules and audit events are the API's. Publish
+and unpublish actions are added by ``shares/admin.py`` (templates must not import shares)."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+
+from backoffice.actors import Actor
+from backoffice.errors import DomainError
+
+from . import services
+from .constants import FileRole, Status
+from .files import file_url
+from .models import Template, TemplateFile
+
+STATUS_COLOURS = {
+    Status.TESTING: "#1d4ed8",
+    Status.PRODUCTION: "#15803d",
+    Status.PREVIOUS: "#6b7280",
+    Status.ARCHIVED: "#92400e",
+}
+
+
+def status_badge_html(status: str) -> str:
+    return format_html(
+        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:9px">{}</span>',
+        STATUS_COLOURS.get(status, "#6b7280"),
+        status,
+    )
+
+
+class TemplateFileInline(admin.TabularInline):
+    model = TemplateFile
+    fields = ["role", "link", "size", "sha256", "content_type"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="file")
+    def link(self, file: TemplateFile) -> str:
+        return format_html('<a href="{}">{}</a>', file_url(file), file.original_name or file.role)
+
+
+@admin.register(Template)
+class TemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "project", "kind", "status_badge", "created_at"]
+    list_filter = ["status", "kind", "was_production"]
+    search_fields = ["name", "project__name", "project__slug"]
+    list_select_related = ["project", "project__organization"]
+    show_full_result_count = False
+    ordering = ["-created_at", "-id"]
+    inlines = [TemplateFileInline]
+    actions = ["archive"]
+    fieldsets = [
+        (None, {"fields": ["project", "name", "version", "kind", "status_badge"]}),
+        ("Content", {"fields": ["poster_preview", "file_links", "bindings"]}),
+        ("History", {"fields": ["was_production", "created_by", "created_at", "updated_at"]}),
+    ]
+    readonly_fields = [
+        "project",
+        "name",
+        "version",
+        "kind",
+        "status_badge",
+        "poster_preview",
+        "file_links",
+        "bindings",
+        "was_production",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # templates arrive through the upload endpoint, which validates them
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, template: Template) -> str:
+        return status_badge_html(template.status)
+
+    @admin.display(description="poster")
+    def poster_preview(self, template: Template) -> str:
+        poster = next((f for f in template.files.all() if f.role == FileRole.POSTER), None)
+        if poster is None:
+            return "—"
+        return format_html('<img src="{}" alt="poster" style="max-height:180px">', file_url(poster))
+
+    @admin.display(description="files")
+    def file_links(self, template: Template) -> str:
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((file_url(f), f"{f.role}: {f.original_name}") for f in template.files.all()),
+        )
+
+    def delete_model(self, request, obj: Template) -> None:
+        services.template_delete(actor=Actor.for_user(request.user), template=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for template in queryset:
+            self.delete_model(request, template)
+
+    def run_service(self, request, queryset, service, verb: str, **kwargs) -> None:
+        done = 0
+        for template in queryset.select_related("project"):
+            try:
+                service(actor=Actor.for_user(request.user), template=template, **kwargs)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{template}: {error.detail}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{verb} {done} template(s).", messages.SUCCESS)
+
+    @admin.action(description="Archive selected templates")
+    def archive(self, request, queryset):
+        self.run_service(request, queryset, services.template_archive, "Archived")
