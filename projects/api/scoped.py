@@ -8,6 +8,7 @@ permission scope, so the caller's role on it (organization role or grant) govern
 from functools import cached_property
 from uuid import UUID
 
+from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 
 from backoffice.api.viewsets import ScopedViewSet
@@ -19,7 +20,13 @@ from ..models import Project
 def find_visible_project(user: User, lookup: str) -> Project:
     """The live project with this id or slug that the user sees; 404 otherwise, 400 when a
     slug is ambiguous across the caller's organizations."""
-    projects = Project.objects.live().visible_to(user).select_related("organization")
+    return one_by_id_or_slug(
+        Project.objects.live().visible_to(user).select_related("organization"), lookup
+    )
+
+
+def one_by_id_or_slug(projects: QuerySet[Project], lookup: str) -> Project:
+    """The one project of ``projects`` with this id or slug (404 / 400 as above)."""
     try:
         matches = projects.filter(pk=UUID(lookup))
     except ValueError:

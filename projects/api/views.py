@@ -6,7 +6,6 @@ from uuid import UUID
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from backoffice.actors import Actor
@@ -18,6 +17,7 @@ from .. import services
 from ..filters import ProjectFilterSet
 from ..models import Project
 from ..querysets import fill_annotations
+from .scoped import one_by_id_or_slug
 from .serializers import ProjectDetailSerializer, ProjectSerializer, ProjectWriteSerializer
 
 ORGANIZATION_PARAM = OpenApiParameter(
@@ -88,21 +88,9 @@ class ProjectViewSet(
         return None
 
     def get_object(self) -> Project:
-        lookup = self.kwargs["pk"]
-        projects = self.get_queryset()
-        try:
-            matches = projects.filter(pk=UUID(lookup))
-        except ValueError:
-            matches = projects.filter(slug=lookup)
-        found = list(matches[:2])
-        if not found:
-            raise NotFound()
-        if len(found) > 1:
-            raise ValidationError(
-                {"organizationId": ["This slug exists in several organizations: name one."]}
-            )
-        self.check_object_permissions(self.request, found[0])
-        return found[0]
+        project = one_by_id_or_slug(self.get_queryset(), self.kwargs["pk"])
+        self.check_object_permissions(self.request, project)
+        return project
 
     def check_role(self, target) -> None:
         # The creator may delete their own project whatever their role (SPEC §4): seeing it
