@@ -6,6 +6,12 @@ class SharesConfig(AppConfig):
     verbose_name = "Distribution channels and public shares"
 
     def ready(self) -> None:
+        from backoffice.demo import demo_parts
+
+        from .demo import load_demo_channels
+
+        if load_demo_channels not in demo_parts:
+            demo_parts.append(load_demo_channels)
         from django.db.models.signals import post_save
 
         from projects.models import Project

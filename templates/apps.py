@@ -7,6 +7,12 @@ class TemplatesConfig(AppConfig):
     verbose_name = "Video templates"
 
     def ready(self) -> None:
+        from backoffice.demo import demo_parts
+
+        from .demo import load_demo_template
+
+        if load_demo_template not in demo_parts:
+            demo_parts.append(load_demo_template)
         from django.db.models.signals import post_delete
 
         from projects.signals import deletion_guards, detail_sections

@@ -16,3 +16,21 @@ def test_load_demo_data_adds_projects_in_every_status_once():
     assert projects.count() == 5
     assert set(projects.values_list("status", flat=True)) == {"Draft", "Active", "Archived"}
     assert projects.get(slug="credito-pre-aprobado-q2").tags == ["cards", "q2"]
+
+
+def test_load_demo_data_publishes_a_demo_template_to_dev_and_prod_once():
+    from shares.models import DistributionChannel
+    from templates.models import Template
+
+    call_command("load_demo_data", stdout=StringIO())
+    call_command("load_demo_data", stdout=StringIO())
+
+    template = Template.objects.get(name="Bienvenida personalizada")
+    assert template.status == "Production"
+    assert [binding["key"] for binding in template.bindings] == [
+        "firstName",
+        "offer",
+        "brandColour",
+    ]
+    published = DistributionChannel.objects.filter(active_template=template)
+    assert sorted(published.values_list("channel", flat=True)) == ["DEV", "PROD"]
