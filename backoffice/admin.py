@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .actors import Actor
+from .admin_history import AuditHistoryMixin
 from .errors import Conflict, DomainError
 from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 from .roles import Role
@@ -205,7 +206,7 @@ class MembershipFormsetMixin(ServiceAdminMixin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
+class OrganizationAdmin(AuditHistoryMixin, MembershipFormsetMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "default_locale", "member_count", "created_at"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
@@ -291,7 +292,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(MembershipFormsetMixin, DjangoUserAdmin):
+class UserAdmin(AuditHistoryMixin, MembershipFormsetMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = [
@@ -383,7 +384,7 @@ class TokenStatusFilter(StatusFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Shows a token's prefix, never its digest. Tokens are created where their value can
     be shown once (the API, ``create_api_token``), so there is no add page."""
 

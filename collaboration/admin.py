@@ -2,43 +2,16 @@
 so rules and audit events are the same as the API's; what has no service here is read-only."""
 
 from django.contrib import admin, messages
-from django.db import connection
-from django.utils.html import format_html, format_html_join
 
 from backoffice.actors import Actor
+from backoffice.admin_history import audit_history
 from backoffice.errors import DomainError
-from backoffice.models import AuditEvent
 from projects.constants import ROLE_BY_CODENAME
 from projects.models import ProjectGroupObjectPermission, ProjectUserObjectPermission
 from projects.services import project_grant_remove
 
 from . import services
 from .models import Comment, UserGroup
-
-HISTORY_LENGTH = 20
-
-
-def events_about(obj) -> list[AuditEvent]:
-    """The latest audit events naming this object among their targets."""
-    if connection.vendor == "postgresql":
-        events = AuditEvent.objects.filter(targets__contains=[{"id": str(obj.pk)}])
-    else:  # SQLite keeps JSON as text
-        events = AuditEvent.objects.filter(targets__icontains=f'"{obj.pk}"')
-    return list(events.order_by("-created_at", "-id")[:HISTORY_LENGTH])
-
-
-def audit_history(obj) -> str:
-    if obj is None or not obj.pk:
-        return "—"
-    rows = format_html_join(
-        "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (event.created_at.strftime("%Y-%m-%d %H:%M:%S"), event.event_type, event.actor_label)
-            for event in events_about(obj)
-        ),
-    )
-    return format_html("<table><tr><th>when</th><th>event</th><th>by</th></tr>{}</table>", rows)
 
 
 class HistoryMixin:

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from backoffice.actors import Actor
+from backoffice.admin_history import AuditHistoryMixin
 from backoffice.errors import DomainError
 
 from . import services
@@ -27,7 +28,7 @@ class CredentialAddForm(forms.ModelForm):
 
 
 @admin.register(ApiCredential)
-class ApiCredentialAdmin(admin.ModelAdmin):
+class ApiCredentialAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "api_key",
         "name",

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from backoffice.actors import Actor
+from backoffice.admin_history import AuditHistoryMixin
 from backoffice.errors import DomainError
 
 from . import services
@@ -37,7 +38,7 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditHistoryMixin, admin.ModelAdmin):
     form = ProjectAdminForm
     list_display = ["name", "organization", "status_badge", "visibility", "job_code", "created_at"]
     list_filter = ["status", "visibility", "organization"]
