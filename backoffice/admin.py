@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from . import services
 from .actors import Actor
 from .admin_history import AuditHistoryMixin
+from .admin_scoping import OrganizationScopedAdmin
 from .errors import Conflict, DomainError
 from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 from .roles import Role
@@ -206,7 +207,10 @@ class MembershipFormsetMixin(ServiceAdminMixin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AuditHistoryMixin, MembershipFormsetMixin, admin.ModelAdmin):
+class OrganizationAdmin(
+    OrganizationScopedAdmin, AuditHistoryMixin, MembershipFormsetMixin, admin.ModelAdmin
+):
+    organization_path = ""
     list_display = ["name", "slug", "default_locale", "member_count", "created_at"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
@@ -292,7 +296,10 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(AuditHistoryMixin, MembershipFormsetMixin, DjangoUserAdmin):
+class UserAdmin(
+    OrganizationScopedAdmin, AuditHistoryMixin, MembershipFormsetMixin, DjangoUserAdmin
+):
+    organization_path = "memberships__organization"
     form = UserEditForm
     add_form = UserCreationForm
     list_display = [
@@ -384,7 +391,8 @@ class TokenStatusFilter(StatusFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class ApiTokenAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+    organization_path = "user__memberships__organization"
     """Shows a token's prefix, never its digest. Tokens are created where their value can
     be shown once (the API, ``create_api_token``), so there is no add page."""
 
@@ -473,7 +481,7 @@ class InvitationStatusFilter(StatusFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Read-only: invitations are sent, resent and revoked through the API, which e-mails
     the single-use link."""
 
@@ -523,7 +531,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """The audit trail, read-only: events are written by services and never edited."""
 
     list_display = ["event_type", "actor_label", "organization", "created_at"]

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from backoffice.actors import Actor
 from backoffice.admin_history import audit_history
+from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 from projects.constants import ROLE_BY_CODENAME
 from projects.models import ProjectGroupObjectPermission, ProjectUserObjectPermission
@@ -40,11 +41,12 @@ class ServiceDeleteMixin:
 
 
 @admin.register(Comment)
-class CommentAdmin(HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
+class CommentAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
+    organization_path = "project__organization"
     """Comments are written by their authors through the API; staff read and moderate."""
 
     list_display = ["short_message", "project", "author", "edited", "created_at"]
-    list_filter = ["edited", "project__organization"]
+    list_filter = ["edited", ("project__organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["message", "author__email", "project__name"]
     list_select_related = ["project", "author"]
     readonly_fields = [
@@ -75,9 +77,9 @@ class CommentAdmin(HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(UserGroup)
-class UserGroupAdmin(HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
+class UserGroupAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "member_count", "created_at"]
-    list_filter = ["organization"]
+    list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "organization__name"]
     list_select_related = ["organization", "group"]
     fields = ["organization", "name", "members", "created_at", "updated_at", "history"]
@@ -111,11 +113,12 @@ class UserGroupAdmin(HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
         services.user_group_delete(actor=Actor.for_user(request.user), user_group=obj)
 
 
-class GrantAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class GrantAdmin(OrganizationScopedAdmin, ServiceDeleteMixin, admin.ModelAdmin):
+    organization_path = "content_object__organization"
     """Grants are made through the API (members, groups, guests); staff see and revoke them."""
 
     list_select_related = ["content_object__organization", "permission"]
-    list_filter = ["content_object__organization"]
+    list_filter = [("content_object__organization", admin.RelatedOnlyFieldListFilter)]
     show_full_result_count = False
 
     @admin.display(description="role")

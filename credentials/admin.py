@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 
 from backoffice.actors import Actor
 from backoffice.admin_history import AuditHistoryMixin
+from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 
 from . import services
@@ -28,7 +29,8 @@ class CredentialAddForm(forms.ModelForm):
 
 
 @admin.register(ApiCredential)
-class ApiCredentialAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class ApiCredentialAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+    organization_path = "project__organization"
     list_display = [
         "api_key",
         "name",

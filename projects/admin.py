@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from backoffice.actors import Actor
 from backoffice.admin_history import AuditHistoryMixin
+from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 
 from . import services
@@ -38,10 +39,10 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class ProjectAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
     form = ProjectAdminForm
     list_display = ["name", "organization", "status_badge", "visibility", "job_code", "created_at"]
-    list_filter = ["status", "visibility", "organization"]
+    list_filter = ["status", "visibility", ("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "job_code"]
     list_select_related = ["organization"]
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
