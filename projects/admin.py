@@ -6,13 +6,15 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from backoffice.actors import Actor
+from backoffice.admin import ServiceAdminMixin
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 
 from . import services
+from .admin_grants import GroupGrantInline, UserGrantInline, save_grants
 from .constants import Status
-from .models import Project
+from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
 STATUS_COLOURS = {Status.DRAFT: "#6b7280", Status.ACTIVE: "#15803d", Status.ARCHIVED: "#92400e"}
 
@@ -39,8 +41,9 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+class ProjectAdmin(OrganizationScopedAdmin, ServiceAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
     form = ProjectAdminForm
+    inlines = [UserGrantInline, GroupGrantInline]
     list_display = ["name", "organization", "status_badge", "visibility", "job_code", "created_at"]
     list_filter = ["status", "visibility", ("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "job_code"]
@@ -91,6 +94,12 @@ class ProjectAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin)
                 actor=actor, organization=form.cleaned_data["organization"], **fields
             )
         obj.pk, obj.slug = saved.pk, saved.slug
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model in (ProjectUserObjectPermission, ProjectGroupObjectPermission):
+            save_grants(request, form.instance, formset)
+        else:
+            super().save_formset(request, form, formset, change)
 
     def delete_model(self, request, obj: Project) -> None:
         services.project_delete(actor=Actor.for_user(request.user), project=obj)
