@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from backoffice.actors import Actor
+from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 
@@ -47,7 +48,7 @@ class TemplateFileInline(admin.TabularInline):
 
 
 @admin.register(Template)
-class TemplateAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+class TemplateAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
     organization_path = "project__organization"
     list_display = ["name", "version", "project", "kind", "status_badge", "created_at"]
     list_filter = ["status", "kind", "was_production"]
