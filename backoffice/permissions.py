@@ -16,8 +16,16 @@ class RoleScoped(Protocol):
     def role_for(self, user: User) -> Role | None: ...
 
 
+def is_credential(user) -> bool:
+    """An API credential authenticated the request (``credentials.authentication``): it is no
+    member of any organization and reads only its own project (``Project.role_for``)."""
+    return getattr(user, "is_credential", False)
+
+
 def active_org_roles(user: User) -> dict[UUID, Role]:
     """The user's role in each organization where their membership is active (cached)."""
+    if is_credential(user):
+        return {}
     cached = getattr(user, "_active_org_roles", None)
     if cached is None:
         rows = (
@@ -35,7 +43,7 @@ def forget_roles(user: User) -> None:
 
 
 def org_role(user: User, organization: Organization | UUID) -> Role | None:
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or is_credential(user):
         return None
     if user.is_owner:
         return Role.ORGANIZATION_ADMIN

@@ -40,22 +40,47 @@ class ProjectAdminForm(forms.ModelForm):
         return super().clean()
 
 
+class TrashedFilter(admin.SimpleListFilter):
+    """Live projects by default; the trash on demand."""
+
+    title = "trash"
+    parameter_name = "trashed"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Live"), ("yes", "In the trash")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(trashed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(trashed_at__isnull=True)
+        return queryset
+
+
 @admin.register(Project)
 class ProjectAdmin(OrganizationScopedAdmin, ServiceAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
     form = ProjectAdminForm
     inlines = [UserGrantInline, GroupGrantInline]
     list_display = ["name", "organization", "status_badge", "visibility", "job_code", "created_at"]
-    list_filter = ["status", "visibility", ("organization", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "status",
+        "visibility",
+        TrashedFilter,
+        ("organization", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["name", "slug", "job_code"]
     list_select_related = ["organization"]
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
     ordering = ["-created_at", "-id"]
-    actions = ["activate", "archive"]
+    actions = ["activate", "archive", "trash", "restore"]
     fieldsets = [
         (None, {"fields": ["organization", "name", "slug", "description", "status"]}),
         ("Audience", {"fields": ["visibility", "locale", "tags"]}),
         ("References", {"fields": ["job_code", "external_id", "category", "parent"]}),
-        ("History", {"fields": ["created_by", "created_at", "updated_at", "archived_at"]}),
+        (
+            "History",
+            {"fields": ["created_by", "created_at", "updated_at", "archived_at", "trashed_at"]},
+        ),
     ]
     readonly_fields = [
         "slug",
@@ -65,6 +90,7 @@ class ProjectAdmin(OrganizationScopedAdmin, ServiceAdminMixin, AuditHistoryMixin
         "created_at",
         "updated_at",
         "archived_at",
+        "trashed_at",
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -126,3 +152,11 @@ class ProjectAdmin(OrganizationScopedAdmin, ServiceAdminMixin, AuditHistoryMixin
     @admin.action(description="Archive selected projects")
     def archive(self, request, queryset):
         self._run(request, queryset, services.project_archive, "Archived")
+
+    @admin.action(description="Move selected projects (and their sub-projects) to the trash")
+    def trash(self, request, queryset):
+        self._run(request, queryset, services.project_trash, "Trashed")
+
+    @admin.action(description="Restore selected projects from the trash")
+    def restore(self, request, queryset):
+        self._run(request, queryset, services.project_restore, "Restored")

@@ -6,7 +6,7 @@ from django.db.models import Exists
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from backoffice.models import Membership, Organization, TimeStampedModel, User
-from backoffice.permissions import org_role
+from backoffice.permissions import is_credential, org_role
 from backoffice.roles import Role
 
 from .constants import GRANTABLE_ROLES, ROLE_BY_CODENAME, Status, Visibility, grant_codename
@@ -44,6 +44,14 @@ class Project(TimeStampedModel):
     )
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     trashed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The projects trashed together (a project and its sub-projects) share one batch, so a
+    # restore brings back exactly what was trashed.
+    trash_batch = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
+    # Storage names of the thumbnail renditions (empty when there is none): kept on the row so
+    # lists show ``thumbnails`` without a query per project.
+    thumbnail_small = models.CharField(max_length=500, blank=True, editable=False)
+    thumbnail_medium = models.CharField(max_length=500, blank=True, editable=False)
+    thumbnail_large = models.CharField(max_length=500, blank=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -69,6 +77,11 @@ class Project(TimeStampedModel):
         indexes = [
             models.Index(fields=["organization", "-created_at", "-id"]),
             models.Index(fields=["organization", "status"]),
+            models.Index(
+                fields=["trashed_at"],
+                condition=models.Q(trashed_at__isnull=False),
+                name="project_trashed_at_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -77,6 +90,14 @@ class Project(TimeStampedModel):
     @property
     def effective_locale(self) -> str:
         return self.locale or self.organization.default_locale
+
+    @property
+    def thumbnail_paths(self) -> dict[str, str]:
+        return {
+            "small": self.thumbnail_small,
+            "medium": self.thumbnail_medium,
+            "large": self.thumbnail_large,
+        }
 
     @property
     def is_archived(self) -> bool:
@@ -105,9 +126,13 @@ class Project(TimeStampedModel):
     def role_for(self, user: User) -> Role | None:
         """The effective role: the higher of the organization role and the grants, once the
         project is visible (a grant is what shows a Private project to a plain member, and
-        then their org role counts as well). None means the project is invisible."""
+        then their org role counts as well). None means the project is invisible.
+        An API credential reads its own project only, as a ``Viewer`` (its writes are
+        refused before any role is asked)."""
         if not user.is_authenticated or not user.is_active:
             return None
+        if is_credential(user):
+            return Role.VIEWER if user.project_id == self.pk else None
         role = org_role(user, self.organization_id)
         if user.is_owner or role == Role.ORGANIZATION_ADMIN:
             return role  # no grant goes higher, and nothing hides a project from them

@@ -6,6 +6,7 @@ from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 
 from backoffice.models import Membership, User
+from backoffice.permissions import is_credential
 from backoffice.roles import Role
 
 from .constants import Visibility
@@ -21,6 +22,8 @@ class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> "ProjectQuerySet":
         if not user.is_authenticated or not user.is_active:
             return self.none()
+        if is_credential(user):
+            return self.filter(pk=user.project_id)  # an API credential: its project only
         if user.is_owner:
             return self
         from .models import ProjectGroupObjectPermission, ProjectUserObjectPermission

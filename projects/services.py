@@ -1,9 +1,15 @@
 """State changes of projects. One transaction each, with its audit event."""
 
+import uuid
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
@@ -23,7 +29,9 @@ from .constants import (
     grant_codename,
 )
 from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
-from .signals import deletion_guards, project_archived
+from .signals import deletion_guards, project_archived, stored_files, thumbnail_sources
+from .thumbnails import open_image, store_renditions
+from .tree import MAX_DEPTH, ancestor_ids, descendant_ids
 
 EDITABLE_FIELDS = (
     "name",
@@ -202,6 +210,7 @@ def project_delete(*, actor: Actor, project: Project) -> None:
         if reason:
             raise Conflict(reason)
     _event("PROJECT_DELETED", actor, project, {"name": {"before": project.name, "after": None}})
+    _remove_thumbnail_files(project.thumbnail_paths.values())
     project.delete()
 
 
@@ -269,3 +278,345 @@ def _granted_role(project: Project, principal: User | Group) -> Role | None:
         rows = ProjectUserObjectPermission.objects.filter(content_object=project, user=principal)
     codenames = rows.values_list("permission__codename", flat=True)
     return Role.highest(*(ROLE_BY_CODENAME.get(code) for code in codenames))
+
+
+# Hierarchy ------------------------------------------------------------------------------
+
+
+def _check_parent(project: Project, parent: Project) -> None:
+    if parent.organization_id != project.organization_id:
+        raise InvalidRequest.for_field(
+            "parentId", "The parent must belong to the same organization."
+        )
+    if parent.pk == project.pk:
+        raise InvalidRequest.for_field("parentId", "A project can't be its own parent.")
+    if parent.trashed_at is not None:
+        raise InvalidRequest.for_field("parentId", "The parent is in the trash.")
+    chain = ancestor_ids(parent)
+    if project.pk in chain:
+        raise InvalidRequest.for_field(
+            "parentId", "A project can't become the child of one of its sub-projects."
+        )
+    if len(chain) + 1 >= MAX_DEPTH:
+        raise InvalidRequest.for_field("parentId", f"Hierarchies stop at {MAX_DEPTH} levels.")
+
+
+@transaction.atomic
+def project_assign(*, actor: Actor, project: Project, parent: Project) -> Project:
+    """Make ``project`` a sub-project of ``parent`` (same organization, no cycle). Both rows
+    are locked in primary-key order, so two crossed assigns can't build a cycle together."""
+    first, second = sorted([project.pk, parent.pk])
+    locked = {
+        p.pk: p
+        for p in Project.objects.select_related("organization")
+        .select_for_update(of=("self",))
+        .filter(pk__in=[first, second])
+        .order_by("pk")
+    }
+    if project.pk not in locked or parent.pk not in locked:
+        raise InvalidRequest.for_field("parentId", "No such project.")
+    project, parent = locked[project.pk], locked.get(parent.pk, parent)
+    _ensure_editable(project)
+    _check_parent(project, parent)
+    before = project.parent_id
+    if before == parent.pk:
+        return project
+    project.parent = parent
+    project.save(update_fields=["parent", "updated_at"])
+    _event(
+        "PROJECT_ASSIGNED",
+        actor,
+        project,
+        {"parentId": {"before": str(before) if before else None, "after": str(parent.pk)}},
+        extra_targets=[target(parent)],
+    )
+    return project
+
+
+@transaction.atomic
+def project_unassign(*, actor: Actor, project: Project) -> Project:
+    project = _lock(project)
+    _ensure_editable(project)
+    if project.parent_id is None:
+        raise InvalidRequest("This project has no parent.")
+    before = project.parent_id
+    project.parent = None
+    project.save(update_fields=["parent", "updated_at"])
+    _event(
+        "PROJECT_UNASSIGNED", actor, project, {"parentId": {"before": str(before), "after": None}}
+    )
+    return project
+
+
+@transaction.atomic
+def project_create_child(*, actor: Actor, parent: Project, **fields: Any) -> Project:
+    """A new project in the parent's organization, created as its sub-project."""
+    child = project_create(actor=actor, organization=parent.organization, **fields)
+    return project_assign(actor=actor, project=child, parent=parent)
+
+
+# Trash ----------------------------------------------------------------------------------
+
+
+def _trash_root(project: Project) -> bool:
+    """Whether ``project`` is the one its batch was trashed through (not a sub-project that
+    went with its parent)."""
+    if project.parent_id is None:
+        return True
+    return not Project.objects.filter(
+        pk=project.parent_id, trash_batch=project.trash_batch
+    ).exists()
+
+
+@transaction.atomic
+def project_trash(*, actor: Actor, project: Project) -> Project:
+    """Move the project and every live sub-project below it to the trash, as one batch with
+    one timestamp. Nothing else changes (channels, shares, credentials stay as they are and
+    stop serving because their project is trashed), so a restore is exact."""
+    project = _lock(project)
+    if project.trashed_at is not None:
+        raise InvalidRequest("This project is already in the trash.")
+    ids = [project.pk, *descendant_ids(project)]
+    # Lock the whole batch, parent first then primary-key order, before changing it.
+    list(Project.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+    now = timezone.now()
+    batch = uuid.uuid4()
+    Project.objects.filter(pk__in=ids, trashed_at__isnull=True).update(
+        trashed_at=now, trash_batch=batch
+    )
+    for member in Project.objects.filter(pk__in=ids).select_related("organization"):
+        _event(
+            "PROJECT_TRASHED",
+            actor,
+            member,
+            {"trashedAt": {"before": None, "after": now.isoformat()}},
+            extra_targets=[] if member.pk == project.pk else [target(project)],
+        )
+    project.trashed_at, project.trash_batch = now, batch
+    return project
+
+
+@transaction.atomic
+def project_restore(*, actor: Actor, project: Project) -> Project:
+    """Bring back exactly the batch that was trashed through this project. A slug taken
+    meanwhile by a live project gets a fresh one (race-free, as in ``project_create``); a
+    parent still in the trash is let go (the project comes back at the top level)."""
+    project = _lock(project)
+    if project.trashed_at is None:
+        raise InvalidRequest("This project is not in the trash.")
+    if not _trash_root(project):
+        raise InvalidRequest(
+            "This project went to the trash with its parent: restore the parent instead."
+        )
+    batch = project.trash_batch
+    members = list(
+        Project.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(trash_batch=batch)
+        .order_by("pk")
+    )
+    for member in members:
+        changes = {"trashedAt": {"before": member.trashed_at.isoformat(), "after": None}}
+        fields = {"trashed_at": None, "trash_batch": None}
+        if member.pk == project.pk and member.parent_id is not None:
+            parent_live = Project.objects.live().filter(pk=member.parent_id).exists()
+            if not parent_live:
+                fields["parent"] = None
+                changes["parentId"] = {"before": str(member.parent_id), "after": None}
+        slug = _restore_row(member, fields)
+        if slug != member.slug:
+            changes["slug"] = {"before": member.slug, "after": slug}
+        for name, value in fields.items():
+            setattr(member, name, value)
+        member.slug = slug
+        _event(
+            "PROJECT_RESTORED",
+            actor,
+            member,
+            changes,
+            extra_targets=[] if member.pk == project.pk else [target(project)],
+        )
+        if member.pk == project.pk:
+            project = member
+    return project
+
+
+def _restore_row(project: Project, fields: dict[str, Any]) -> str:
+    """Un-trash one row, keeping its slug when it is free; returns the slug it got."""
+    slug = project.slug
+    for _ in range(SLUG_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                Project.objects.filter(pk=project.pk).update(slug=slug, **fields)
+            return slug
+        except IntegrityError:
+            slug = _next_free_slug(project.organization, project.slug)
+    raise Conflict("Could not find a free slug for this project.")
+
+
+# Purge ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PurgeOutcome:
+    """What purging one trash batch did (or, in a dry run, would do)."""
+
+    root: Project
+    project_ids: list[uuid.UUID] = dataclass_field(default_factory=list)
+    files: list[str] = dataclass_field(default_factory=list)
+    skipped: str = ""  # why the batch stays (a deletion guard, or another run has it)
+
+
+def purgeable_roots(older_than: datetime):
+    """The projects through which batches were trashed before ``older_than``, oldest first."""
+    return (
+        Project.objects.trashed()
+        .filter(trashed_at__lt=older_than)
+        .exclude(parent__trash_batch=F("trash_batch"))
+        .select_related("organization")
+        .order_by("trashed_at", "pk")
+    )
+
+
+def _batch_files(ids: list[uuid.UUID]) -> list[str]:
+    names = [
+        path
+        for row in Project.objects.filter(pk__in=ids).values_list(
+            "thumbnail_small", "thumbnail_medium", "thumbnail_large"
+        )
+        for path in row
+        if path
+    ]
+    for collect in stored_files.values():
+        names.extend(collect(ids))
+    return names
+
+
+@transaction.atomic
+def project_purge(*, actor: Actor, root: Project, dry_run: bool = False) -> PurgeOutcome:
+    """Delete for good one trash batch (``root`` and what was trashed with it), with its
+    stored files. Safe to run concurrently: the root is locked with SKIP LOCKED, so a second
+    purge passes over a batch the first one holds. Deletion guards still apply: a batch with
+    a Production template stays in the trash (reported as skipped)."""
+    outcome = PurgeOutcome(root=root)
+    locked = (
+        Project.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk=root.pk, trashed_at__isnull=False, trash_batch=root.trash_batch)
+        .select_related("organization")
+        .first()
+    )
+    if locked is None:
+        outcome.skipped = "taken by another run, or already gone"
+        return outcome
+    members = list(
+        Project.objects.select_for_update(of=("self",))
+        .filter(trash_batch=locked.trash_batch)
+        .select_related("organization")
+        .order_by("pk")
+    )
+    outcome.project_ids = [member.pk for member in members]
+    for member in members:
+        for guard in deletion_guards:
+            reason = guard(member)
+            if reason:
+                outcome.skipped = f"{member.name}: {reason}"
+                return outcome
+    outcome.files = _batch_files(outcome.project_ids)
+    if dry_run:
+        return outcome
+    for member in members:
+        _event(
+            "PROJECT_PURGED",
+            actor,
+            member,
+            {"name": {"before": member.name, "after": None}},
+        )
+    thumbnails = [path for member in members for path in member.thumbnail_paths.values() if path]
+    _remove_thumbnail_files(thumbnails)
+    Project.objects.filter(pk__in=outcome.project_ids).delete()
+    return outcome
+
+
+# Thumbnails -----------------------------------------------------------------------------
+
+
+def _remove_thumbnail_files(paths) -> None:
+    """Stored renditions go when the transaction commits (a rollback keeps them)."""
+    for path in [p for p in paths if p]:
+        transaction.on_commit(lambda path=path: default_storage.delete(path))
+
+
+@transaction.atomic
+def project_thumbnail_set(
+    *,
+    actor: Actor,
+    project: Project,
+    image: bytes | None = None,
+    template_id: uuid.UUID | None = None,
+) -> Project:
+    """Make the three renditions from an uploaded image or from a template's poster."""
+    if (image is None) == (template_id is None):
+        raise TypeError("Give exactly one of image or template_id.")
+    project = _lock(project)
+    _ensure_editable(project)
+    source = "upload"
+    if template_id is not None:
+        poster_of = thumbnail_sources.get("template")
+        if poster_of is None:
+            raise InvalidRequest.for_field("templateId", "Templates are not available.")
+        with poster_of(project, template_id) as poster:
+            image = poster.read()
+        source = f"template:{template_id}"
+    picture = open_image(image, "templateId" if template_id else "image")
+    before = dict(project.thumbnail_paths)
+    paths = store_renditions(project, picture)
+    # Files are saved before the row changes: if that fails, they are removed at once.
+    try:
+        with transaction.atomic():
+            project.thumbnail_small = paths["small"]
+            project.thumbnail_medium = paths["medium"]
+            project.thumbnail_large = paths["large"]
+            project.save(
+                update_fields=[
+                    "thumbnail_small",
+                    "thumbnail_medium",
+                    "thumbnail_large",
+                    "updated_at",
+                ]
+            )
+            _event(
+                "THUMBNAIL_SET",
+                actor,
+                project,
+                {
+                    "thumbnail": {"before": before["large"] or None, "after": paths["large"]},
+                    "source": {"before": None, "after": source},
+                },
+            )
+    except Exception:
+        for path in paths.values():
+            default_storage.delete(path)
+        raise
+    _remove_thumbnail_files(before.values())
+    return project
+
+
+@transaction.atomic
+def project_thumbnail_remove(*, actor: Actor, project: Project) -> Project:
+    project = _lock(project)
+    _ensure_editable(project)
+    before = dict(project.thumbnail_paths)
+    if not any(before.values()):
+        raise InvalidRequest("This project has no thumbnail.")
+    project.thumbnail_small = project.thumbnail_medium = project.thumbnail_large = ""
+    project.save(
+        update_fields=["thumbnail_small", "thumbnail_medium", "thumbnail_large", "updated_at"]
+    )
+    _event(
+        "THUMBNAIL_REMOVED",
+        actor,
+        project,
+        {"thumbnail": {"before": before["large"], "after": None}},
+    )
+    _remove_thumbnail_files(before.values())
+    return project

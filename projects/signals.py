@@ -19,3 +19,17 @@ detail_sections: dict[str, Callable[[object, object], object]] = {}
 #: Annotations of the project list and detail provided by apps above: name → () -> expression
 #: (e.g. ``comment_count``). They go into the same SELECT as the page, so cost no query.
 list_annotations: dict[str, Callable[[], object]] = {}
+
+#: Sections of ``GET /api/Projects/{id}/stats`` provided by apps above: name →
+#: ``(project) -> dict`` of camelCase figures, merged into the response. Each runs a fixed
+#: number of queries (one or two aggregates), so the endpoint's cost doesn't grow with the data.
+stats_sections: dict[str, Callable[[object], dict]] = {}
+
+#: Where a thumbnail can come from: ``"template"`` → ``(project, template_id) -> file`` (an
+#: open binary file of that template's poster). Raises ``InvalidRequest`` when the template
+#: isn't the project's or has no poster.
+thumbnail_sources: dict[str, Callable[[object, object], object]] = {}
+
+#: Stored files of projects kept by apps above: name → ``(project_ids) -> list[str]`` of
+#: storage names. Purge and delete report them; the owning app removes them when its rows go.
+stored_files: dict[str, Callable[[list], list[str]]] = {}

@@ -1,4 +1,4 @@
-"""Staff admin of distribution channels. Through the services only.
+"""Staff admin of distribution channels and public video shares. Through the services only.
 
 ``projects/admin.py`` must not import shares, so the channels inline on the project page and
 the publish/unpublish actions on templates are added here, at import time, to the already
@@ -8,15 +8,18 @@ registered ``ProjectAdmin`` and ``TemplateAdmin`` (the admin autodiscovery impor
 
 from django.contrib import admin, messages
 from django.contrib.admin.sites import NotRegistered
+from django.utils.html import format_html
 
 from backoffice.actors import Actor
+from backoffice.admin_history import AuditHistoryMixin
+from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 from projects.models import Project
 from templates.models import Template
 
 from . import services
-from .constants import CHANNEL_ORDER
-from .models import DistributionChannel
+from .constants import CHANNEL_ORDER, ShareStatus
+from .models import DistributionChannel, PublicVideoShare
 
 
 class DistributionChannelInline(admin.TabularInline):
@@ -62,6 +65,136 @@ class DistributionChannelAdmin(admin.ModelAdmin):
             self.message_user(request, f"Unpublished {done} channel(s).", messages.SUCCESS)
 
 
+SHARE_STATUS_COLOURS = {ShareStatus.ENABLED: "#15803d", ShareStatus.DISABLED: "#6b7280"}
+
+
+def share_link(share: PublicVideoShare) -> str:
+    return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', share.url)
+
+
+def share_status_badge(share: PublicVideoShare) -> str:
+    return format_html(
+        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:9px">{}</span>',
+        SHARE_STATUS_COLOURS.get(share.status, "#6b7280"),
+        share.status,
+    )
+
+
+class PublicVideoShareInline(admin.TabularInline):
+    model = PublicVideoShare
+    fields = ["channel", "status", "public_title", "link", "view_count", "cta_click_count"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="public link")
+    def link(self, share: PublicVideoShare) -> str:
+        return share_link(share)
+
+
+@admin.register(PublicVideoShare)
+class PublicVideoShareAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+    """Shares are edited through the API (PUT); staff see them and disable, restore or rotate
+    their slug, through the same services and with the same events."""
+
+    organization_path = "project__organization"
+    list_display = [
+        "project",
+        "channel",
+        "status_badge",
+        "public_title",
+        "link",
+        "view_count",
+        "cta_click_count",
+        "updated_at",
+    ]
+    list_filter = ["status", "channel"]
+    search_fields = ["project__name", "project__slug", "public_title", "slug"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+    actions = ["disable", "restore", "rotate_slug"]
+    fieldsets = [
+        (None, {"fields": ["project", "channel", "status_badge", "link", "slug"]}),
+        (
+            "Landing page",
+            {
+                "fields": [
+                    "public_title",
+                    "public_subtitle",
+                    "locale",
+                    "cta_label",
+                    "cta_url",
+                    "personalization_data",
+                    "api_credential",
+                ]
+            },
+        ),
+        ("Counts", {"fields": ["view_count", "cta_click_count"]}),
+        (
+            "Audit",
+            {
+                "fields": [
+                    "created_at",
+                    "created_by",
+                    "updated_at",
+                    "disabled_at",
+                    "disabled_by",
+                    "restored_at",
+                    "restored_by",
+                    "slug_rotated_at",
+                    "slug_rotated_by",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # view only: changes go through the actions (services)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, share: PublicVideoShare) -> str:
+        return share_status_badge(share)
+
+    @admin.display(description="public link")
+    def link(self, share: PublicVideoShare) -> str:
+        return share_link(share)
+
+    def _run(self, request, queryset, service, done_message: str) -> None:
+        done = 0
+        for share in queryset.select_related("project"):
+            try:
+                service(
+                    actor=Actor.for_user(request.user), project=share.project, channel=share.channel
+                )
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{share}: {error.detail}", messages.ERROR)
+        if done:
+            self.message_user(request, done_message.format(done), messages.SUCCESS)
+
+    @admin.action(description="Disable selected shares")
+    def disable(self, request, queryset) -> None:
+        self._run(request, queryset, services.share_disable, "Disabled {} share(s).")
+
+    @admin.action(description="Restore selected shares")
+    def restore(self, request, queryset) -> None:
+        self._run(request, queryset, services.share_restore, "Restored {} share(s).")
+
+    @admin.action(description="Rotate the slug of selected shares (old links stop working)")
+    def rotate_slug(self, request, queryset) -> None:
+        self._run(request, queryset, services.share_rotate_slug, "Rotated the slug of {} share(s).")
+
+
 def _publish_action(channel: str):
     def publish(modeladmin, request, queryset):
         done = 0
@@ -89,8 +222,9 @@ def _publish_action(channel: str):
 def _extend_registered_admins() -> None:
     try:
         project_admin = admin.site.get_model_admin(Project)
-        if DistributionChannelInline not in project_admin.inlines:
-            project_admin.inlines = [*project_admin.inlines, DistributionChannelInline]
+        for inline in (DistributionChannelInline, PublicVideoShareInline):
+            if inline not in project_admin.inlines:
+                project_admin.inlines = [*project_admin.inlines, inline]
     except NotRegistered:
         pass
     try:

@@ -18,7 +18,7 @@ class SharesConfig(AppConfig):
         from projects.signals import detail_sections, project_archived
         from templates.signals import in_use_checks
 
-        from .sections import channels_section
+        from .sections import channels_section, shares_section
         from .signals import create_channels, template_on_channel, unpublish_on_archive
 
         post_save.connect(create_channels, sender=Project, dispatch_uid="shares-create-channels")
@@ -26,3 +26,10 @@ class SharesConfig(AppConfig):
         if template_on_channel not in in_use_checks:
             in_use_checks.append(template_on_channel)
         detail_sections["distributionChannels"] = channels_section
+        detail_sections["publicVideoShares"] = shares_section
+
+        from projects.signals import stats_sections
+
+        from .stats import shares_stats
+
+        stats_sections["shares"] = shares_stats

@@ -11,3 +11,15 @@ class Channel(models.TextChoices):
 
 #: The order channels are listed in (promotion order).
 CHANNEL_ORDER = [Channel.DEV, Channel.STAGING, Channel.PROD]
+
+
+class ShareStatus(models.TextChoices):
+    ENABLED = "Enabled"
+    DISABLED = "Disabled"
+
+
+MAX_TITLE_LENGTH = 160
+MAX_SUBTITLE_LENGTH = 280
+MAX_CTA_LABEL_LENGTH = 80
+MAX_CTA_URL_LENGTH = 2000
+MAX_PERSONALIZATION_BYTES = 16 * 1024  # serialized as compact UTF-8 JSON

@@ -1,5 +1,5 @@
-"""Distribution channels: DEV, STAGING and PROD of every project, each showing at most one
-template."""
+"""Distribution channels (DEV, STAGING and PROD of every project, each showing at most one
+template) and public video shares (at most one landing page per project and channel)."""
 
 import secrets
 
@@ -7,15 +7,29 @@ from django.conf import settings
 from django.db import models
 
 from backoffice.models import TimeStampedModel
+from credentials.models import ApiCredential
 from projects.models import Project
 from templates.models import Template
 
-from .constants import Channel
+from .constants import (
+    MAX_CTA_LABEL_LENGTH,
+    MAX_CTA_URL_LENGTH,
+    MAX_SUBTITLE_LENGTH,
+    MAX_TITLE_LENGTH,
+    Channel,
+    ShareStatus,
+)
 
 
 def new_channel_handle() -> str:
     """A public, unguessable id (128 bits) for embedding a channel."""
     return secrets.token_urlsafe(16)
+
+
+def new_share_slug() -> str:
+    """The public slug of a share: 192 random bits, URL-safe (32 characters). It is the only
+    secret of the landing page's URL."""
+    return secrets.token_urlsafe(24)
 
 
 class DistributionChannel(TimeStampedModel):
@@ -50,3 +64,78 @@ class DistributionChannel(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.channel}"
+
+
+class PublicVideoShare(TimeStampedModel):
+    """The public landing page of one channel of a project. Changed only through
+    ``shares.services`` (upsert, disable, restore, rotate the slug)."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="public_video_shares"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    slug = models.CharField(max_length=64, unique=True, default=new_share_slug, editable=False)
+    status = models.CharField(
+        max_length=8, choices=ShareStatus.choices, default=ShareStatus.ENABLED
+    )
+    public_title = models.CharField(max_length=MAX_TITLE_LENGTH)
+    public_subtitle = models.CharField(max_length=MAX_SUBTITLE_LENGTH, blank=True)
+    locale = models.CharField(max_length=35, blank=True)
+    cta_label = models.CharField(max_length=MAX_CTA_LABEL_LENGTH, blank=True)
+    cta_url = models.CharField(max_length=MAX_CTA_URL_LENGTH, blank=True)
+    personalization_data = models.JSONField(default=dict, blank=True)
+    api_credential = models.ForeignKey(
+        ApiCredential,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="public_video_shares",
+    )
+    view_count = models.PositiveBigIntegerField(default=0, editable=False)
+    cta_click_count = models.PositiveBigIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    restored_at = models.DateTimeField(null=True, blank=True, editable=False)
+    restored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    slug_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    slug_rotated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["project_id", "channel"]  # no join to the project for ordering
+        constraints = [
+            models.UniqueConstraint(fields=["project", "channel"], name="share_unique_per_channel"),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values), name="share_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ShareStatus.values), name="share_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(public_title=""), name="share_title_required"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(cta_label="") & models.Q(cta_url=""))
+                | (~models.Q(cta_label="") & ~models.Q(cta_url="")),
+                name="share_cta_both_or_neither",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.channel} share"
+
+    @property
+    def url(self) -> str:
+        return f"{settings.PUBLIC_SITE_URL}/v/{self.slug}"
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.status == ShareStatus.ENABLED

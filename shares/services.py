@@ -4,22 +4,37 @@ first (parent before child), so concurrent publishes of one project are serializ
 simultaneous PROD publishes leave exactly one Production template and a PROD channel that
 shows it."""
 
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backoffice.actors import Actor
 from backoffice.audit import record_event, target
 from backoffice.errors import Conflict, InvalidRequest, NotFound
+from credentials.models import ApiCredential
+from projects.api.serializers import BCP47
 from projects.constants import Status as ProjectStatus
 from projects.models import Project
 from templates.constants import Status as TemplateStatus
 from templates.models import Template
 from templates.services import template_make_production
 
-from .constants import CHANNEL_ORDER, Channel
-from .models import DistributionChannel
+from .constants import (
+    CHANNEL_ORDER,
+    MAX_CTA_LABEL_LENGTH,
+    MAX_CTA_URL_LENGTH,
+    MAX_PERSONALIZATION_BYTES,
+    MAX_SUBTITLE_LENGTH,
+    MAX_TITLE_LENGTH,
+    Channel,
+    ShareStatus,
+)
+from .models import DistributionChannel, PublicVideoShare, new_share_slug
 
 PUBLISHABLE = (TemplateStatus.TESTING, TemplateStatus.PRODUCTION)
 
@@ -157,5 +172,276 @@ def channels_of(project: Project) -> list[DistributionChannel]:
     """The three channels in promotion order, in one query."""
     rows = DistributionChannel.objects.filter(project=project).select_related(
         "active_template", "published_by"
+    )
+    return sorted(rows, key=lambda row: CHANNEL_ORDER.index(row.channel))
+
+
+# Public video shares ----------------------------------------------------------------------
+
+#: The editable fields of a share, by model name → API name (errors name the API field).
+SHARE_FIELDS = {
+    "public_title": "publicTitle",
+    "public_subtitle": "publicSubtitle",
+    "locale": "locale",
+    "cta_label": "ctaLabel",
+    "cta_url": "ctaUrl",
+    "personalization_data": "personalizationData",
+    "api_credential_id": "apiCredentialId",
+}
+SLUG_ATTEMPTS = 5
+
+
+def _channel_name(channel: str) -> Channel:
+    try:
+        return Channel(channel)
+    except ValueError:
+        raise NotFound(f"There is no channel {channel!r}.") from None
+
+
+def _lock_project(project: Project) -> Project:
+    """Lock the project row first (parent before child), so every change of a project's
+    shares is serialized: concurrent upserts of one channel can't both create."""
+    return (
+        Project.objects.select_related("organization")
+        .select_for_update(of=("self",))
+        .get(pk=project.pk)
+    )
+
+
+def _writable(project: Project) -> None:
+    if project.is_archived:
+        raise Conflict("An archived project is read-only: its shares can't change.")
+    if project.trashed_at is not None:
+        raise Conflict("A project in the trash is read-only.")
+
+
+def _is_safe_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, and nothing a browser would read otherwise."""
+    if value != value.strip() or any(ord(char) < 33 or char in '<>"\\' for char in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def share_validate(*, project: Project, channel: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Check every field of a share against §7 and return the cleaned fields; one 400 naming
+    every offending field (API names)."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(SHARE_FIELDS[field], []).append(message)
+
+    cleaned = {name: fields.get(name) for name in SHARE_FIELDS}
+    for name in ("public_title", "public_subtitle", "locale", "cta_label", "cta_url"):
+        value = cleaned[name]
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            refuse(name, "Must be a string.")
+            value = ""
+        cleaned[name] = value.strip()
+    if not cleaned["public_title"]:
+        refuse("public_title", "This field is required.")
+    elif len(cleaned["public_title"]) > MAX_TITLE_LENGTH:
+        refuse("public_title", f"At most {MAX_TITLE_LENGTH} characters.")
+    if len(cleaned["public_subtitle"]) > MAX_SUBTITLE_LENGTH:
+        refuse("public_subtitle", f"At most {MAX_SUBTITLE_LENGTH} characters.")
+    if cleaned["locale"] and (len(cleaned["locale"]) > 35 or not BCP47.match(cleaned["locale"])):
+        refuse("locale", "Must be a BCP 47 language tag such as es-CL.")
+    label, url = cleaned["cta_label"], cleaned["cta_url"]
+    if len(label) > MAX_CTA_LABEL_LENGTH:
+        refuse("cta_label", f"At most {MAX_CTA_LABEL_LENGTH} characters.")
+    if label and not url:
+        refuse("cta_url", "Required when ctaLabel is set.")
+    if url and not label:
+        refuse("cta_label", "Required when ctaUrl is set.")
+    if url and (len(url) > MAX_CTA_URL_LENGTH or not _is_safe_url(url)):
+        refuse("cta_url", "Must be an absolute http: or https: URL.")
+    data = cleaned["personalization_data"]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        refuse("personalization_data", "Must be a JSON object.")
+    elif len(json.dumps(data, separators=(",", ":")).encode()) > MAX_PERSONALIZATION_BYTES:
+        refuse("personalization_data", f"At most {MAX_PERSONALIZATION_BYTES} bytes as JSON.")
+    cleaned["personalization_data"] = data
+    credential_id = cleaned["api_credential_id"]
+    if credential_id is not None:
+        credential = ApiCredential.objects.usable().filter(project=project, pk=credential_id)
+        credential = credential.first() if _is_uuid(credential_id) else None
+        if credential is None:
+            refuse("api_credential_id", "No active credential with this id in the project.")
+        elif not credential.allows_channel(channel):
+            refuse("api_credential_id", f"This credential is not allowed on {channel}.")
+        else:
+            cleaned["api_credential_id"] = credential.pk
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise InvalidRequest(first, errors=errors)
+    return cleaned
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _share_event(event_type: str, actor: Actor, share: PublicVideoShare, changes=None) -> None:
+    project = share.project
+    record_event(
+        event_type=event_type,
+        actor=actor,
+        organization=project.organization,
+        project_id=project.pk,
+        targets=[target(share, f"{share.channel} share"), target(project)],
+        changes=changes,
+    )
+
+
+def _snapshot(share: PublicVideoShare) -> dict[str, Any]:
+    return {
+        api: (str(value) if isinstance(value := getattr(share, name), UUID) else value)
+        for name, api in SHARE_FIELDS.items()
+    }
+
+
+@dataclass(frozen=True)
+class UpsertedShare:
+    share: PublicVideoShare
+    created: bool
+
+
+@transaction.atomic
+def share_upsert(
+    *, actor: Actor, project: Project, channel: str, fields: dict[str, Any]
+) -> UpsertedShare:
+    """Create the channel's share or replace its editable fields (PUT). Idempotent: the same
+    body again changes nothing and records no event."""
+    name = _channel_name(channel)
+    project = _lock_project(project)
+    _writable(project)
+    cleaned = share_validate(project=project, channel=name, fields=fields)
+    share = PublicVideoShare.objects.filter(project=project, channel=name).first()
+    if share is None:
+        share = PublicVideoShare(project=project, channel=name, created_by=actor.user, **cleaned)
+        _save_with_fresh_slug(share)
+        share.project = project
+        _share_event(
+            "SHARE_CREATED",
+            actor,
+            share,
+            {api: {"before": None, "after": value} for api, value in _snapshot(share).items()},
+        )
+        return UpsertedShare(share=share, created=True)
+    before = _snapshot(share)
+    for field, value in cleaned.items():
+        setattr(share, field, value)
+    after = _snapshot(share)
+    changes = {
+        api: {"before": before[api], "after": after[api]}
+        for api in after
+        if before[api] != after[api]
+    }
+    if changes:
+        share.save(update_fields=[*cleaned, "updated_at"])
+        share.project = project
+        _share_event("SHARE_UPDATED", actor, share, changes)
+    return UpsertedShare(share=share, created=False)
+
+
+def _save_with_fresh_slug(share: PublicVideoShare, *, update_fields=None) -> None:
+    """Save with a new slug, drawing again on the (astronomically unlikely) collision."""
+    for attempt in range(SLUG_ATTEMPTS):
+        if attempt or update_fields:
+            share.slug = new_share_slug()
+        try:
+            with transaction.atomic():
+                share.save(update_fields=update_fields)
+            return
+        except IntegrityError as error:
+            if "slug" not in str(error) or attempt == SLUG_ATTEMPTS - 1:
+                raise
+
+
+def _locked_share(project: Project, channel: str) -> tuple[Project, PublicVideoShare]:
+    name = _channel_name(channel)
+    project = _lock_project(project)
+    share = (
+        PublicVideoShare.objects.select_for_update(of=("self",))
+        .filter(project=project, channel=name)
+        .first()
+    )
+    if share is None:
+        raise NotFound(f"The project has no share on {name}.")
+    share.project = project
+    _writable(project)
+    return project, share
+
+
+@transaction.atomic
+def share_disable(*, actor: Actor, project: Project, channel: str) -> PublicVideoShare:
+    """Take the landing page down, keeping its configuration (409 if already disabled)."""
+    project, share = _locked_share(project, channel)
+    if not share.is_enabled:
+        raise Conflict("This share is already disabled.")
+    share.status = ShareStatus.DISABLED
+    share.disabled_at = timezone.now()
+    share.disabled_by = actor.user
+    share.save(update_fields=["status", "disabled_at", "disabled_by", "updated_at"])
+    _share_event(
+        "SHARE_DISABLED", actor, share, {"status": {"before": "Enabled", "after": "Disabled"}}
+    )
+    return share
+
+
+@transaction.atomic
+def share_restore(*, actor: Actor, project: Project, channel: str) -> PublicVideoShare:
+    """Serve a disabled share again, at the same slug (409 if it is enabled)."""
+    project, share = _locked_share(project, channel)
+    if share.is_enabled:
+        raise Conflict("This share is enabled: there is nothing to restore.")
+    share.status = ShareStatus.ENABLED
+    share.restored_at = timezone.now()
+    share.restored_by = actor.user
+    share.save(update_fields=["status", "restored_at", "restored_by", "updated_at"])
+    _share_event(
+        "SHARE_RESTORED", actor, share, {"status": {"before": "Disabled", "after": "Enabled"}}
+    )
+    return share
+
+
+@dataclass(frozen=True)
+class RotatedSlug:
+    share: PublicVideoShare
+    previous_slug: str
+
+
+@transaction.atomic
+def share_rotate_slug(*, actor: Actor, project: Project, channel: str) -> RotatedSlug:
+    """Give the share a new slug; the previous URL stops working at once (nothing keeps it)."""
+    project, share = _locked_share(project, channel)
+    previous = share.slug
+    share.slug_rotated_at = timezone.now()
+    share.slug_rotated_by = actor.user
+    _save_with_fresh_slug(
+        share, update_fields=["slug", "slug_rotated_at", "slug_rotated_by", "updated_at"]
+    )
+    # The slugs are the page's secret: the event keeps only their first characters.
+    _share_event(
+        "SLUG_ROTATED",
+        actor,
+        share,
+        {"slug": {"before": previous[:6] + "…", "after": share.slug[:6] + "…"}},
+    )
+    return RotatedSlug(share=share, previous_slug=previous)
+
+
+def shares_of(project: Project) -> list[PublicVideoShare]:
+    """The project's shares in promotion order, in one query."""
+    rows = PublicVideoShare.objects.filter(project=project).select_related(
+        "created_by", "disabled_by", "restored_by", "slug_rotated_by"
     )
     return sorted(rows, key=lambda row: CHANNEL_ORDER.index(row.channel))

@@ -15,11 +15,23 @@ class TemplatesConfig(AppConfig):
             demo_parts.append(load_demo_template)
         from django.db.models.signals import post_delete
 
-        from projects.signals import deletion_guards, detail_sections
+        from projects.signals import (
+            deletion_guards,
+            detail_sections,
+            stats_sections,
+            stored_files,
+            thumbnail_sources,
+        )
 
         from .files import remove_stored_file
         from .models import TemplateFile
-        from .sections import production_template_guard, templates_section
+        from .sections import (
+            production_template_guard,
+            template_files_of,
+            template_poster,
+            templates_section,
+            templates_stats,
+        )
 
         # Stored files follow their rows, however the rows go (template or project delete).
         post_delete.connect(
@@ -28,3 +40,6 @@ class TemplatesConfig(AppConfig):
         if production_template_guard not in deletion_guards:
             deletion_guards.append(production_template_guard)
         detail_sections["templates"] = templates_section
+        stats_sections["templates"] = templates_stats
+        thumbnail_sources["template"] = template_poster
+        stored_files["templates"] = template_files_of

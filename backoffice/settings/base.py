@@ -134,10 +134,13 @@ MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 INVITATION_TTL_DAYS = 7
 # Failed token authentications allowed per client address and window (count, seconds).
 AUTH_FAILURE_LIMIT = (env.int("AUTH_FAILURE_LIMIT", default=20), 60)
+# Requests one API credential may make per window (count, seconds), HTTP Basic reads.
+CREDENTIAL_RATE_LIMIT = (env.int("CREDENTIAL_RATE_LIMIT", default=600), 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "backoffice.api.authentication.BearerTokenAuthentication",
+        "credentials.authentication.CredentialBasicAuthentication",
         "backoffice.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

@@ -2,6 +2,7 @@
 
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backoffice.api.identity_serializers import UserSummarySerializer
@@ -11,6 +12,7 @@ from backoffice.permissions import active_org_roles
 from ..constants import MAX_TAG_LENGTH, MAX_TAGS, Ownership, Visibility
 from ..models import Project
 from ..signals import detail_sections
+from ..thumbnails import thumbnail_urls
 
 # BCP 47 language tag, the common shapes: language[-script][-region][-variant…].
 BCP47 = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
@@ -22,6 +24,14 @@ def validate_locale(value: str) -> str:
     return value
 
 
+class ThumbnailsSerializer(Serializer):
+    """The renditions of the project thumbnail (absolute URLs), or nulls."""
+
+    small = serializers.URLField(allow_null=True)
+    medium = serializers.URLField(allow_null=True)
+    large = serializers.URLField(allow_null=True)
+
+
 class ProjectSerializer(ModelSerializer):
     organization_id = serializers.UUIDField(read_only=True)
     parent_id = serializers.UUIDField(read_only=True, allow_null=True)
@@ -30,6 +40,8 @@ class ProjectSerializer(ModelSerializer):
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
     # An annotation registered by the collaboration app (``signals.list_annotations``).
     comment_count = serializers.IntegerField(read_only=True, default=0)
+    # From the three paths on the row: no query.
+    thumbnails = serializers.SerializerMethodField()
 
     class Meta:
         model = Project
@@ -50,6 +62,7 @@ class ProjectSerializer(ModelSerializer):
             "effective_locale",
             "ownership",
             "comment_count",
+            "thumbnails",
             "created_at",
             "created_by",
             "updated_at",
@@ -57,6 +70,14 @@ class ProjectSerializer(ModelSerializer):
             "trashed_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ThumbnailsSerializer)
+    def get_thumbnails(self, project: Project) -> dict[str, str | None]:
+        request = self.context.get("request")
+        urls = thumbnail_urls(project)
+        if request is None:
+            return urls
+        return {name: url and request.build_absolute_uri(url) for name, url in urls.items()}
 
     def get_ownership(self, project: Project) -> str:
         """External for a guest: someone with no membership in the project's organization."""

@@ -17,6 +17,7 @@ from .. import services
 from ..filters import ProjectFilterSet
 from ..models import Project
 from ..querysets import fill_annotations
+from .extras import TRASHED_PARAM, ProjectExtrasMixin
 from .scoped import one_by_id_or_slug
 from .serializers import ProjectDetailSerializer, ProjectSerializer, ProjectWriteSerializer
 
@@ -28,13 +29,13 @@ ORGANIZATION_PARAM = OpenApiParameter(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[ORGANIZATION_PARAM]),
+    list=extend_schema(parameters=[ORGANIZATION_PARAM, TRASHED_PARAM]),
     create=extend_schema(
         parameters=[ORGANIZATION_PARAM],
         request=ProjectWriteSerializer,
         responses={201: ProjectDetailSerializer},
     ),
-    retrieve=extend_schema(responses=ProjectDetailSerializer),
+    retrieve=extend_schema(parameters=[TRASHED_PARAM], responses=ProjectDetailSerializer),
     update=extend_schema(request=ProjectWriteSerializer, responses=ProjectDetailSerializer),
     partial_update=extend_schema(request=ProjectWriteSerializer, responses=ProjectDetailSerializer),
 )
@@ -44,6 +45,7 @@ class ProjectViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
+    ProjectExtrasMixin,
     ScopedViewSet,
 ):
     """Projects are addressed by id or by slug (``/api/Projects/credito-q2``)."""
@@ -63,7 +65,7 @@ class ProjectViewSet(
 
     def scoped_queryset(self):
         projects = (
-            Project.objects.live()
+            self.lifecycle_queryset()
             .visible_to(self.request.user)
             .select_related("organization", "created_by")
             .with_annotations()

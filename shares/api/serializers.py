@@ -6,7 +6,7 @@ from backoffice.api.identity_serializers import UserSummarySerializer
 from backoffice.api.serializers import ModelSerializer, Serializer
 from templates.api.serializers import TemplateSummarySerializer
 
-from ..models import DistributionChannel
+from ..models import DistributionChannel, PublicVideoShare
 
 
 class DistributionChannelSerializer(ModelSerializer):
@@ -29,3 +29,71 @@ class DistributionChannelSerializer(ModelSerializer):
 
 class PublishSerializer(Serializer):
     template_id = serializers.UUIDField()
+
+
+class PublicVideoShareSerializer(ModelSerializer):
+    url = serializers.CharField(read_only=True)
+    api_credential_id = serializers.UUIDField(read_only=True, allow_null=True)
+    personalization_data = serializers.DictField(read_only=True)
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    disabled_by = UserSummarySerializer(read_only=True, allow_null=True)
+    restored_by = UserSummarySerializer(read_only=True, allow_null=True)
+    slug_rotated_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PublicVideoShare
+        fields = [
+            "id",
+            "channel",
+            "slug",
+            "url",
+            "status",
+            "public_title",
+            "public_subtitle",
+            "locale",
+            "cta_label",
+            "cta_url",
+            "personalization_data",
+            "api_credential_id",
+            "view_count",
+            "cta_click_count",
+            "created_at",
+            "created_by",
+            "updated_at",
+            "disabled_at",
+            "disabled_by",
+            "restored_at",
+            "restored_by",
+            "slug_rotated_at",
+            "slug_rotated_by",
+        ]
+        read_only_fields = fields
+
+
+class PublicVideoShareWriteSerializer(Serializer):
+    """The PUT body. Only the JSON types are checked here; every rule of §7 is checked by
+    ``services.share_validate`` (so the admin and the API refuse the same things)."""
+
+    public_title = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    public_subtitle = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+    )
+    locale = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+    )
+    cta_label = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+    )
+    cta_url = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+    )
+    personalization_data = serializers.JSONField(
+        required=False, allow_null=True, help_text="A JSON object, at most 16 KB."
+    )
+    api_credential_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class RotatedSlugSerializer(Serializer):
+    previous_slug = serializers.CharField()
+    slug = serializers.CharField()
+    url = serializers.CharField()

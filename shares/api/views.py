@@ -1,17 +1,56 @@
-"""The distribution channel endpoints of SPEC §6."""
+"""The distribution channel endpoints of SPEC §6 and the public video share endpoints of §7.
+
+Both lists (and one share) are also readable with an API credential of the project (HTTP
+Basic ``pk:sk``, ``credential_actions``); a credential restricted to some channels sees only
+those.
+"""
 
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from backoffice.actors import Actor
 from backoffice.api.serializers import ProblemSerializer
 from backoffice.roles import Perm
+from credentials.models import ApiCredential
 from projects.api.scoped import ProjectScopedViewSet
 
 from .. import services
-from ..models import DistributionChannel
-from .serializers import DistributionChannelSerializer, PublishSerializer
+from ..constants import Channel
+from ..models import DistributionChannel, PublicVideoShare
+from .serializers import (
+    DistributionChannelSerializer,
+    PublicVideoShareSerializer,
+    PublicVideoShareWriteSerializer,
+    PublishSerializer,
+    RotatedSlugSerializer,
+)
+
+
+def for_caller(request, rows: list) -> list:
+    """Drop the channels a credential restricted to others may not read."""
+    credential = request.auth
+    if isinstance(credential, ApiCredential):
+        return [row for row in rows if credential.allows_channel(row.channel)]
+    return rows
+
+
+#: The people named in a representation. A credential (a customer's server) gets them as
+#: null: staff identities are personal data it has no use for.
+PEOPLE = ("publishedBy", "createdBy", "disabledBy", "restoredBy", "slugRotatedBy")
+
+
+def redacted(request, data):
+    if not isinstance(request.auth, ApiCredential):
+        return data
+    items = data if isinstance(data, list) else [data]
+    for item in items:
+        for key in PEOPLE:
+            if key in item:
+                item[key] = None
+    return data
 
 
 class DistributionChannelViewSet(ProjectScopedViewSet):
@@ -23,14 +62,15 @@ class DistributionChannelViewSet(ProjectScopedViewSet):
     lookup_field = "channel"
     lookup_value_regex = "[A-Za-z]+"
     action_perms = {"publish": Perm.PUBLISH_CHANNELS, "unpublish": Perm.PUBLISH_CHANNELS}
+    credential_actions = frozenset({"list"})
 
     def scoped_queryset(self):
         return DistributionChannel.objects.filter(project=self.project)
 
     @extend_schema(responses=DistributionChannelSerializer(many=True))
     def list(self, request, **kwargs):
-        rows = services.channels_of(self.project)
-        return Response(DistributionChannelSerializer(rows, many=True).data)
+        rows = for_caller(request, services.channels_of(self.project))
+        return Response(redacted(request, DistributionChannelSerializer(rows, many=True).data))
 
     def _respond(self, row: DistributionChannel) -> Response:
         row = next(r for r in services.channels_of(self.project) if r.pk == row.pk)
@@ -65,3 +105,92 @@ class DistributionChannelViewSet(ProjectScopedViewSet):
             actor=Actor.for_request(request), project=self.project, channel=channel.upper()
         )
         return self._respond(row)
+
+
+SHARE_ERRORS = {400: ProblemSerializer, 404: ProblemSerializer, 409: ProblemSerializer}
+
+
+class PublicVideoShareViewSet(ProjectScopedViewSet):
+    """The public landing pages of a project, one per channel (a plain array)."""
+
+    queryset = PublicVideoShare.objects.none()
+    serializer_class = PublicVideoShareSerializer
+    pagination_class = None
+    lookup_field = "channel"
+    lookup_value_regex = "[A-Za-z]+"
+    action_perms = {
+        "update": Perm.MANAGE_SHARES,
+        "disable": Perm.MANAGE_SHARES,
+        "restore": Perm.MANAGE_SHARES,
+        "rotate_slug": Perm.MANAGE_SHARES,
+    }
+    credential_actions = frozenset({"list", "retrieve"})
+
+    def scoped_queryset(self):
+        return PublicVideoShare.objects.filter(project=self.project)
+
+    def _share(self, share: PublicVideoShare) -> dict:
+        row = next(r for r in services.shares_of(self.project) if r.pk == share.pk)
+        return PublicVideoShareSerializer(row).data
+
+    @extend_schema(responses=PublicVideoShareSerializer(many=True))
+    def list(self, request, **kwargs):
+        rows = for_caller(request, services.shares_of(self.project))
+        return Response(redacted(request, PublicVideoShareSerializer(rows, many=True).data))
+
+    @extend_schema(responses={200: PublicVideoShareSerializer, 404: ProblemSerializer})
+    def retrieve(self, request, channel: str, **kwargs):
+        rows = for_caller(request, services.shares_of(self.project))
+        row = next((r for r in rows if r.channel == channel.upper()), None)
+        if row is None:
+            raise NotFound()
+        return Response(redacted(request, PublicVideoShareSerializer(row).data))
+
+    @extend_schema(
+        request=PublicVideoShareWriteSerializer,
+        responses={200: PublicVideoShareSerializer, 201: PublicVideoShareSerializer} | SHARE_ERRORS,
+    )
+    def update(self, request, channel: str, **kwargs):
+        if channel.upper() not in Channel.values:
+            raise NotFound()
+        params = PublicVideoShareWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        result = services.share_upsert(
+            actor=Actor.for_request(request),
+            project=self.project,
+            channel=channel.upper(),
+            fields=params.validated_data,
+        )
+        return Response(
+            self._share(result.share),
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=None, responses={200: PublicVideoShareSerializer} | SHARE_ERRORS)
+    @action(detail=True, methods=["post"])
+    def disable(self, request, channel: str, **kwargs):
+        share = services.share_disable(
+            actor=Actor.for_request(request), project=self.project, channel=channel.upper()
+        )
+        return Response(self._share(share))
+
+    @extend_schema(request=None, responses={200: PublicVideoShareSerializer} | SHARE_ERRORS)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, channel: str, **kwargs):
+        share = services.share_restore(
+            actor=Actor.for_request(request), project=self.project, channel=channel.upper()
+        )
+        return Response(self._share(share))
+
+    @extend_schema(request=None, responses={200: RotatedSlugSerializer} | SHARE_ERRORS)
+    @action(detail=True, methods=["post"], url_path="rotate-slug")
+    def rotate_slug(self, request, channel: str, **kwargs):
+        rotated = services.share_rotate_slug(
+            actor=Actor.for_request(request), project=self.project, channel=channel.upper()
+        )
+        share = rotated.share
+        return Response(
+            RotatedSlugSerializer(
+                {"previous_slug": rotated.previous_slug, "slug": share.slug, "url": share.url}
+            ).data
+        )

@@ -339,6 +339,7 @@ def test_create_returns_the_full_project(users, client_for, org):
         "effectiveLocale": "es-CL",
         "ownership": "Internal",
         "commentCount": 0,
+        "thumbnails": {"small": None, "medium": None, "large": None},
         "createdAt": None,
         "createdBy": body["createdBy"],
         "updatedAt": None,
@@ -346,6 +347,7 @@ def test_create_returns_the_full_project(users, client_for, org):
         "trashedAt": None,
         "templates": [],
         "distributionChannels": body["distributionChannels"],
+        "publicVideoShares": [],
     }
     assert [c["channel"] for c in body["distributionChannels"]] == ["DEV", "STAGING", "PROD"]
     assert body["createdBy"]["id"] == str(pm.pk)
@@ -665,7 +667,8 @@ def test_the_total_counts_only_visible_projects(org, users, client_for):
 #   detail: the same first three, the object, and for a non-admin its grants to the caller.
 LIST_QUERIES = 5
 # The detail adds one query per registered section (templates, distributionChannels).
-DETAIL_QUERIES = {"OrganizationAdmin": 6, "grant_viewer": 7}
+# +1 each for the sections of apps above (templates, channels, public video shares).
+DETAIL_QUERIES = {"OrganizationAdmin": 7, "grant_viewer": 8}
 
 
 def _grant_viewer_sees(org, count: int):

@@ -1,0 +1,60 @@
+"""``purge_trash``: delete for good what has been in the trash longer than ``--older-than``
+days (14 by default), with the files stored for it.
+
+Each trash batch (a project trashed with its sub-projects) is purged in its own transaction,
+its root locked with SKIP LOCKED: two runs at once share the work instead of colliding. A
+batch that a deletion guard protects (a template in Production) stays and is reported.
+"""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from backoffice.actors import Actor
+from projects.services import project_purge, purgeable_roots
+
+from ._progress import progress
+
+
+class Command(BaseCommand):
+    help = "Delete for good the projects that have been in the trash longer than N days."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=14,
+            metavar="DAYS",
+            help="Purge what was trashed more than DAYS days ago (default 14).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would be purged; change nothing."
+        )
+
+    def handle(self, *args, older_than: int, dry_run: bool, verbosity: int = 1, **options):
+        if older_than < 0:
+            raise CommandError("--older-than must be 0 or more days.")
+        cutoff = timezone.now() - timedelta(days=older_than)
+        actor = Actor.system("command:purge_trash")
+        roots = list(purgeable_roots(cutoff))
+        purged_projects = files = skipped = 0
+        for root in progress(roots, len(roots), self.stdout.write, label=lambda r: r.name):
+            outcome = project_purge(actor=actor, root=root, dry_run=dry_run)
+            if outcome.skipped:
+                skipped += 1
+                self.stderr.write(f"Skipped {root.name} ({root.pk}): {outcome.skipped}")
+                continue
+            purged_projects += len(outcome.project_ids)
+            files += len(outcome.files)
+            if verbosity > 1:
+                for name in outcome.files:
+                    self.stdout.write(f"  {'would delete' if dry_run else 'deleted'} {name}")
+        verb = "Would purge" if dry_run else "Purged"
+        self.stdout.write(
+            f"{verb} {purged_projects} project(s) in {len(roots) - skipped} batch(es), "
+            f"{files} stored file(s); {skipped} batch(es) skipped "
+            f"(trashed before {cutoff:%Y-%m-%d %H:%M} UTC)."
+        )
+        if dry_run:
+            self.stdout.write(self.style.WARNING("Dry run: nothing was deleted."))

@@ -1,0 +1,147 @@
+"""``GET /api/Projects/{id}/stats`` (SPEC §10): the figures each app contributes, in a
+constant number of queries, and the role matrix."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backoffice.actors import Actor
+from backoffice.roles import Role
+from collaboration.services import comment_create
+from credentials.services import credential_create, credential_revoke
+from projects.services import (
+    project_activate,
+    project_assign,
+    project_grant_set,
+    project_trash,
+)
+from shares.models import PublicVideoShare
+from shares.services import channel_publish, share_upsert
+from templates.models import TemplateFile
+from tests.projects.factories import make_project
+from tests.projects.test_api import assert_problem
+from tests.templates.helpers import make_template
+
+pytestmark = pytest.mark.django_db
+
+SYSTEM = Actor.system("tests")
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def fill(project, users, n: int) -> None:
+    """``n`` of everything the stats count."""
+    org = project.organization
+    for i in range(n):
+        make_template(project, name=f"Video {i}", kind="Raster" if i % 2 else "LottieStandalone")
+        comment_create(actor=SYSTEM, project=project, message=f"Note {i}")
+        credential_create(actor=SYSTEM, project=project, name=f"site {i}")
+        kid = make_project(org, name=f"Kid {project.name} {i}")
+        project_assign(actor=SYSTEM, project=kid, parent=project)
+
+
+def stats(client, project) -> dict:
+    response = client.get(f"/api/Projects/{project.pk}/stats")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_stats_count_what_each_app_holds(users, client_for, org):
+    project = make_project(org, name="Main")
+    project_activate(actor=SYSTEM, project=project)
+    fill(project, users, 3)
+    template = make_template(project, name="Live video")
+    channel_publish(actor=SYSTEM, project=project, channel="PROD", template_id=template.pk)
+    share_upsert(actor=SYSTEM, project=project, channel="PROD", fields={"public_title": "Hola"})
+    share_upsert(actor=SYSTEM, project=project, channel="DEV", fields={"public_title": "Dev"})
+    PublicVideoShare.objects.filter(project=project, channel="PROD").update(
+        view_count=12, cta_click_count=5
+    )
+    revoked = credential_create(actor=SYSTEM, project=project, name="old").credential
+    credential_revoke(actor=SYSTEM, credential=revoked)
+    project_grant_set(actor=SYSTEM, project=project, role=Role.DEVELOPER, user=users["Viewer"])
+    trashed_kid = make_project(org, name="Trashed kid")
+    project_assign(actor=SYSTEM, project=trashed_kid, parent=project)
+    project_trash(actor=SYSTEM, project=trashed_kid)
+
+    body = stats(client_for(users["Viewer"]), project)
+
+    total_bytes = sum(
+        TemplateFile.objects.filter(template__project=project).values_list("size", flat=True)
+    )
+    assert body == {
+        "projectId": str(project.pk),
+        "subprojects": 3,
+        "members": 1,
+        "templates": {
+            "total": 4,
+            "byStatus": {"Testing": 3, "Production": 1, "Previous": 0, "Archived": 0},
+            "byKind": {"LottieStandalone": 3, "Raster": 1},
+        },
+        "totalFileBytes": total_bytes,
+        "comments": 3,
+        "credentialsActive": 3,
+        "sharesEnabled": 2,
+        "landingPageViews": {"DEV": 0, "STAGING": 0, "PROD": 12},
+        "ctaClicks": {"DEV": 0, "STAGING": 0, "PROD": 5},
+    }
+    assert total_bytes > 0
+
+
+#: The token 1, the project (visibility and annotations) 1, the caller's role 2, then the
+#: figures: sub-projects 1, members 1, templates 2, comments 1, credentials 1, shares 1.
+QUERIES = 11
+
+
+def test_stats_run_a_constant_number_of_queries(users, client_for, org):
+    client = client_for(users["Viewer"])
+    small, big = make_project(org, name="Small"), make_project(org, name="Big")
+    fill(small, users, 1)
+    fill(big, users, 5)
+    stats(client, small)  # the first request also records the token's last use
+
+    def count(project) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            stats(client, project)
+        return len(queries)
+
+    assert count(small) == count(big) == QUERIES
+
+
+EXPECTED = {
+    "Viewer": 200,
+    "Developer": 200,
+    "ProjectManager": 200,
+    "OrganizationAdmin": 200,
+    "Owner": 200,
+    "other": 404,
+    "anon": 401,
+}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_role_matrix(users, other_admin, client_for, anon, org, who):
+    project = make_project(org)
+    if who == "other":
+        client = client_for(other_admin)
+    elif who == "anon":
+        client = anon
+    else:
+        client = client_for(users[who])
+    response = client.get(f"/api/Projects/{project.pk}/stats")
+    assert response.status_code == EXPECTED[who], response.content
+    if EXPECTED[who] == 404:
+        assert_problem(response, 404, "not_found")
+    if EXPECTED[who] == 401:
+        assert_problem(response, 401, "unauthenticated")
+
+
+def test_stats_of_a_trashed_project_are_404(users, client_for, org):
+    project = make_project(org)
+    project_trash(actor=SYSTEM, project=project)
+    response = client_for(users["OrganizationAdmin"]).get(f"/api/Projects/{project.pk}/stats")
+    assert_problem(response, 404, "not_found")
