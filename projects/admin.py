@@ -3,7 +3,9 @@ audit events are the same as the API's."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
+from guardian.admin import GuardedModelAdminMixin
 
 from backoffice.actors import Actor
 from backoffice.admin import ServiceAdminMixin
@@ -58,7 +60,16 @@ class TrashedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(OrganizationScopedAdmin, ServiceAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
+class ProjectAdmin(
+    OrganizationScopedAdmin,
+    ServiceAdminMixin,
+    AuditHistoryMixin,
+    GuardedModelAdminMixin,
+    admin.ModelAdmin,
+):
+    """Guardian's raw object-permission pages (``…/permissions/``) are for superusers only;
+    everyone else edits grants in the inlines, through the grant services."""
+
     form = ProjectAdminForm
     inlines = [UserGrantInline, GroupGrantInline]
     list_display = ["name", "organization", "status_badge", "visibility", "job_code", "created_at"]
@@ -120,6 +131,24 @@ class ProjectAdmin(OrganizationScopedAdmin, ServiceAdminMixin, AuditHistoryMixin
                 actor=actor, organization=form.cleaned_data["organization"], **fields
             )
         obj.pk, obj.slug = saved.pk, saved.slug
+
+    def obj_perms_manage_view(self, request, object_pk):
+        return self._superusers_only(request) or super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        return self._superusers_only(request) or super().obj_perms_manage_user_view(
+            request, object_pk, user_id
+        )
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        return self._superusers_only(request) or super().obj_perms_manage_group_view(
+            request, object_pk, group_id
+        )
+
+    def _superusers_only(self, request):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return None
 
     def save_formset(self, request, form, formset, change: bool) -> None:
         if formset.model in (ProjectUserObjectPermission, ProjectGroupObjectPermission):

@@ -63,3 +63,18 @@ def test_changing_and_removing_a_grant(client, users, project):
     assert client.post(url, data).status_code == 302
     assert not ProjectUserObjectPermission.objects.filter(content_object=project).exists()
     assert AuditEvent.objects.filter(project_id=project.pk, event_type="USER_UNLINKED").exists()
+
+
+def test_guardians_object_permission_pages_are_for_superusers_only(client, users, project):
+    from django.contrib.auth.models import Permission
+
+    client.force_login(users["Owner"])
+    url = f"/admin/projects/project/{project.pk}/permissions/"
+    assert client.get(url).status_code == 200
+
+    staff = users["OrganizationAdmin"]
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    staff.user_permissions.set(Permission.objects.all())
+    client.force_login(staff)
+    assert client.get(url).status_code == 403
