@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from . import services
 from .actors import Actor
 from .admin_history import AuditHistoryMixin
+from .admin_readonly import ReadOnlyAdmin
 from .admin_scoping import OrganizationScopedAdmin
 from .errors import Conflict, DomainError
 from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
@@ -390,8 +391,27 @@ class TokenStatusFilter(StatusFilter):
     }
 
 
+@admin.register(Membership)
+class MembershipAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
+    """Who holds which role where, across organizations. Roles change on the organization or
+    user page (or the API), through ``membership_set_role`` and the member services."""
+
+    list_display = ["user", "organization", "role", "is_active", "created_at"]
+    list_filter = ["role", ("organization", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__email", "user__display_name", "organization__name"]
+    list_select_related = ["user", "organization"]
+    show_full_result_count = False
+
+    @admin.display(boolean=True, description="active")
+    def is_active(self, membership: Membership) -> bool:
+        return membership.is_active
+
+
 @admin.register(ApiToken)
-class ApiTokenAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+class ApiTokenAdmin(OrganizationScopedAdmin, AuditHistoryMixin, ReadOnlyAdmin):
+    """Tokens are made by the API or ``create_api_token`` (the value is shown once there),
+    revoked by the action below, and never deleted: audit events point at them."""
+
     organization_path = "user__memberships__organization"
     """Shows a token's prefix, never its digest. Tokens are created where their value can
     be shown once (the API, ``create_api_token``), so there is no add page."""
@@ -425,15 +445,6 @@ class ApiTokenAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin
         "revoked_by",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # revoked, never deleted: audit events point at them
 
     def has_revoke_permission(self, request) -> bool:
         return request.user.has_perm("backoffice.change_apitoken")
@@ -481,7 +492,7 @@ class InvitationStatusFilter(StatusFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+class InvitationAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
     """Read-only: invitations are sent, resent and revoked through the API, which e-mails
     the single-use link."""
 
@@ -513,15 +524,6 @@ class InvitationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.display(description="status")
     def status_badge(self, invitation: Invitation) -> str:
         return badge(invitation.status)
@@ -531,7 +533,7 @@ class InvitationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+class AuditEventAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
     """The audit trail, read-only: events are written by services and never edited."""
 
     list_display = ["event_type", "actor_label", "organization", "created_at"]
@@ -553,12 +555,3 @@ class AuditEventAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         "changes",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

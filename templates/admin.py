@@ -7,13 +7,14 @@ from django.utils.html import format_html, format_html_join
 
 from backoffice.actors import Actor
 from backoffice.admin_history import AuditHistoryMixin
+from backoffice.admin_readonly import ReadOnlyAdmin
 from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 
 from . import services
 from .constants import FileRole, Status
 from .files import file_url
-from .models import Template, TemplateFile
+from .models import IdempotencyRecord, Template, TemplateFile
 
 STATUS_COLOURS = {
     Status.TESTING: "#1d4ed8",
@@ -121,3 +122,15 @@ class TemplateAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin
     @admin.action(description="Archive selected templates")
     def archive(self, request, queryset):
         self.run_service(request, queryset, services.template_archive, "Archived")
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
+    """The remembered first responses of uploads made with an ``Idempotency-Key``."""
+
+    organization_path = "project__organization"
+    list_display = ["key", "project", "status_code", "created_at"]
+    search_fields = ["key", "project__name"]
+    list_select_related = ["project"]
+    fields = ["project", "key", "fingerprint", "status_code", "body", "created_at"]
+    readonly_fields = fields
