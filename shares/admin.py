@@ -34,7 +34,8 @@ class DistributionChannelInline(admin.TabularInline):
 
 
 @admin.register(DistributionChannel)
-class DistributionChannelAdmin(admin.ModelAdmin):
+class DistributionChannelAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "project__organization"
     list_display = ["project", "channel", "active_template", "published_by", "published_at"]
     list_filter = ["channel"]
     search_fields = ["project__name", "project__slug", "channel_handle"]
