@@ -7,8 +7,10 @@ from django.template.response import TemplateResponse
 
 from backoffice.actors import Actor
 from backoffice.admin_history import AuditHistoryMixin
+from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
+from projects.models import Project
 
 from . import services
 from .constants import CHANNEL_NAMES
@@ -115,3 +117,11 @@ class ApiCredentialAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.Model
                 self.message_user(request, f"{credential}: {error.detail}", messages.WARNING)
         if revoked:
             self.message_user(request, f"Revoked {revoked} credential(s).", messages.SUCCESS)
+
+
+class ApiCredentialInline(ReadOnlyInline):
+    model = ApiCredential
+    fields = ["api_key", "name", "status", "channels", "expires_at", "last_used_at"]
+
+
+attach_inlines(Project, ApiCredentialInline)

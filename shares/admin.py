@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from backoffice.actors import Actor
 from backoffice.admin_history import AuditHistoryMixin
+from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 from projects.models import Project
@@ -22,15 +23,9 @@ from .constants import CHANNEL_ORDER, ShareStatus
 from .models import DistributionChannel, PublicVideoShare
 
 
-class DistributionChannelInline(admin.TabularInline):
+class DistributionChannelInline(ReadOnlyInline):
     model = DistributionChannel
     fields = ["channel", "active_template", "channel_handle", "published_by", "published_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DistributionChannel)
@@ -81,15 +76,9 @@ def share_status_badge(share: PublicVideoShare) -> str:
     )
 
 
-class PublicVideoShareInline(admin.TabularInline):
+class PublicVideoShareInline(ReadOnlyInline):
     model = PublicVideoShare
     fields = ["channel", "status", "public_title", "link", "view_count", "cta_click_count"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="public link")
     def link(self, share: PublicVideoShare) -> str:
@@ -221,13 +210,7 @@ def _publish_action(channel: str):
 
 
 def _extend_registered_admins() -> None:
-    try:
-        project_admin = admin.site.get_model_admin(Project)
-        for inline in (DistributionChannelInline, PublicVideoShareInline):
-            if inline not in project_admin.inlines:
-                project_admin.inlines = [*project_admin.inlines, inline]
-    except NotRegistered:
-        pass
+    attach_inlines(Project, DistributionChannelInline, PublicVideoShareInline)
     try:
         template_admin = admin.site.get_model_admin(Template)
         actions = list(template_admin.actions or [])

@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 
 from backoffice.actors import Actor
 from backoffice.admin_history import AuditHistoryMixin
-from backoffice.admin_readonly import ReadOnlyAdmin
+from backoffice.admin_readonly import ReadOnlyAdmin, ReadOnlyInline
 from backoffice.admin_scoping import OrganizationScopedAdmin
 from backoffice.errors import DomainError
 
@@ -32,16 +32,9 @@ def status_badge_html(status: str) -> str:
     )
 
 
-class TemplateFileInline(admin.TabularInline):
+class TemplateFileInline(ReadOnlyInline):
     model = TemplateFile
     fields = ["role", "link", "size", "sha256", "content_type"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="file")
     def link(self, file: TemplateFile) -> str:
