@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("collaboration.api.urls")),
     path("api/", include("credentials.api.urls")),
     path("admin/", admin.site.urls),
+    path("", include("shares.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("invitations/<str:token>", pages.accept_invitation, name="invitation-page"),

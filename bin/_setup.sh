@@ -12,3 +12,12 @@ else
   UV=(python3 -m uv)
 fi
 "${UV[@]}" sync --frozen --quiet
+# The player's lottie-web comes from the npm registry, pinned by package-lock.json; installed
+# again only when node_modules is missing or older than the lock.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+else
+  echo "note: npm is not installed; the public player has no lottie-web (apt-get install npm)." >&2
+fi

@@ -107,6 +107,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# lottie-web, installed from the npm registry by bin/_setup.sh (package-lock.json), never
+# committed: served as /static/lottie/lottie_light.min.js once node_modules exists.
+LOTTIE_BUILD_DIR = BASE_DIR / "node_modules" / "lottie-web" / "build" / "player"
+STATICFILES_DIRS = [("lottie", LOTTIE_BUILD_DIR)] if LOTTIE_BUILD_DIR.is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
@@ -136,6 +140,8 @@ INVITATION_TTL_DAYS = 7
 AUTH_FAILURE_LIMIT = (env.int("AUTH_FAILURE_LIMIT", default=20), 60)
 # Requests one API credential may make per window (count, seconds), HTTP Basic reads.
 CREDENTIAL_RATE_LIMIT = (env.int("CREDENTIAL_RATE_LIMIT", default=600), 60)
+# Requests one client address may make to the public pages (/v/, /player/, /embed/) per window.
+PUBLIC_RATE_LIMIT = (env.int("PUBLIC_RATE_LIMIT", default=300), 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

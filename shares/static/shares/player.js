@@ -1,0 +1,129 @@
+// The public player: loads a Lottie animation and its manifest from signed same-origin URLs,
+// applies the personalization bindings to the named layers, and plays it with lottie-web.
+// Its configuration comes from the URL fragment ({templateUrl, manifestUrl, data}, JSON,
+// URL-encoded) or from a postMessage {type: "INIT", ...} sent by an allowed origin. Personal
+// data stays in memory: only the two file URLs are ever requested.
+(function () {
+  "use strict";
+  var container = document.getElementById("animation");
+  var errorNode = document.getElementById("player-error");
+  var allowed = JSON.parse(document.getElementById("allowed-origins").textContent || "[]");
+  allowed.push(window.location.origin);
+  var current = null;
+  var generation = 0;
+
+  function fail(reason) {
+    if (reason && window.console) console.error("player:", String(reason));
+    if (current) { current.destroy(); current = null; }
+    errorNode.hidden = false;
+  }
+
+  function sameOriginUrl(value) {
+    if (typeof value !== "string" || !value) return null;
+    try {
+      var url = new URL(value, window.location.href);
+      return allowed.indexOf(url.origin) >= 0 ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "omit", referrerPolicy: "no-referrer" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    });
+  }
+
+  function hexToRgb(value) {
+    var match = /^#?([0-9a-f]{6})$/i.exec(String(value || ""));
+    if (!match) return null;
+    var n = parseInt(match[1], 16);
+    return [((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255];
+  }
+
+  function eachLayer(animation, visit) {
+    var lists = [animation.layers || []];
+    (animation.assets || []).forEach(function (asset) { if (asset.layers) lists.push(asset.layers); });
+    lists.forEach(function (layers) { layers.forEach(visit); });
+  }
+
+  // Exporters omit a text layer's empty animators, path and "more options"; lottie-web needs them.
+  function completeTextLayer(layer) {
+    if (layer.ty !== 5 || !layer.t) return;
+    layer.t.a = layer.t.a || [];
+    layer.t.p = layer.t.p || {};
+    layer.t.m = layer.t.m || { g: 1, a: { a: 0, k: [0, 0] } };
+  }
+
+  function paintShapes(items, rgb) {
+    (items || []).forEach(function (item) {
+      if (item.ty === "fl" && item.c) item.c = { a: 0, k: rgb.concat([1]) };
+      if (item.it) paintShapes(item.it, rgb);
+    });
+  }
+
+  function applyBinding(animation, binding, value) {
+    eachLayer(animation, function (layer) {
+      if (layer.nm !== binding.layer) return;
+      if (binding.type === "text" && layer.t && layer.t.d && layer.t.d.k && layer.t.d.k[0]) {
+        layer.t.d.k.forEach(function (keyframe) { keyframe.s.t = String(value); });
+      } else if (binding.type === "color") {
+        var rgb = hexToRgb(value);
+        if (!rgb) return;
+        if (layer.ty === 1) layer.sc = "#" + String(value).replace(/^#/, "");
+        paintShapes(layer.shapes, rgb);
+      } else if (binding.type === "image" && layer.refId) {
+        var url = sameOriginUrl(value);
+        if (!url) return;  // images only from our origin (the page's CSP says so too)
+        (animation.assets || []).forEach(function (asset) {
+          if (asset.id === layer.refId) { asset.u = ""; asset.p = url; asset.e = 0; }
+        });
+      }
+    });
+  }
+
+  function play(config) {
+    var templateUrl = sameOriginUrl(config && config.templateUrl);
+    if (!templateUrl) return fail();
+    var manifestUrl = sameOriginUrl(config.manifestUrl);
+    var data = config.data && typeof config.data === "object" ? config.data : {};
+    var mine = ++generation;
+    Promise.all([getJson(templateUrl), manifestUrl ? getJson(manifestUrl) : { bindings: [] }])
+      .then(function (loaded) {
+        if (mine !== generation) return;
+        var animation = loaded[0];
+        eachLayer(animation, completeTextLayer);
+        (loaded[1].bindings || []).forEach(function (binding) {
+          var value = Object.prototype.hasOwnProperty.call(data, binding.key)
+            ? data[binding.key] : binding["default"];
+          if (value !== undefined && value !== null) applyBinding(animation, binding, value);
+        });
+        if (current) current.destroy();
+        errorNode.hidden = true;
+        current = window.lottie.loadAnimation({
+          container: container, renderer: "svg", loop: true, autoplay: true,
+          animationData: animation,
+        });
+      })
+      .catch(fail);
+  }
+
+  function fromFragment() {
+    var raw = window.location.hash.slice(1);
+    if (!raw) return;
+    try {
+      play(JSON.parse(decodeURIComponent(raw)));
+    } catch (e) {
+      fail();
+    }
+  }
+
+  window.addEventListener("message", function (event) {
+    if (allowed.indexOf(event.origin) < 0) return;
+    var message = event.data;
+    if (message && message.type === "INIT") play(message);
+  });
+  window.addEventListener("hashchange", fromFragment);
+  fromFragment();
+})();

@@ -1,0 +1,265 @@
+"""The landing page ``/v/<slug>`` and its CTA redirect (SPEC §12): every unavailable case,
+escaping, language, security headers, counting and the hot path's query count."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from credentials.services import credential_create, credential_revoke
+from projects.services import project_archive, project_trash
+from shares.models import PublicVideoShare
+from shares.services import channel_unpublish, share_disable, share_rotate_slug
+from tests.shares.public_helpers import SYSTEM, make_share, published_project
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project(org):
+    return published_project(org)[0]
+
+
+@pytest.fixture
+def share(project):
+    return make_share(project)
+
+
+@pytest.fixture
+def web():
+    return Client()
+
+
+def landing(web, share_or_slug):
+    slug = getattr(share_or_slug, "slug", share_or_slug)
+    return web.get(f"/v/{slug}")
+
+
+def assert_unavailable(response, status: int) -> None:
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("text/html")
+    assert b"This video is no longer available." in response.content
+    assert "Content-Security-Policy" in response
+
+
+# Status codes ---------------------------------------------------------------------------------
+
+
+def test_an_enabled_share_of_a_published_channel_shows_its_page(web, share):
+    response = landing(web, share)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Your offer" in body
+    assert "Prepared for you" in body
+    assert f'href="/v/{share.slug}/cta"' in body
+    assert 'src="/player/#' in body
+
+
+def test_an_unknown_slug_is_404(web, share):
+    assert_unavailable(landing(web, "no-such-slug"), 404)
+
+
+def test_a_disabled_share_is_410(web, project, share):
+    share_disable(actor=SYSTEM, project=project, channel="PROD")
+    assert_unavailable(landing(web, share), 410)
+
+
+def test_a_rotated_away_slug_is_404_and_the_new_one_works(web, project, share):
+    rotated = share_rotate_slug(actor=SYSTEM, project=project, channel="PROD")
+    assert_unavailable(landing(web, rotated.previous_slug), 404)
+    assert landing(web, rotated.share).status_code == 200
+
+
+def test_an_unpublished_channel_is_404(web, project, share):
+    channel_unpublish(actor=SYSTEM, project=project, channel="PROD")
+    assert_unavailable(landing(web, share), 404)
+
+
+def test_a_share_of_a_channel_never_published_is_404(web, project):
+    share = make_share(project, channel="DEV")
+    assert_unavailable(landing(web, share), 404)
+
+
+def test_an_archived_project_is_404(web, project, share):
+    project_archive(actor=SYSTEM, project=project)
+    assert_unavailable(landing(web, share), 404)
+
+
+def test_a_trashed_project_is_404(web, project, share):
+    project_trash(actor=SYSTEM, project=project)
+    assert_unavailable(landing(web, share), 404)
+
+
+def test_a_revoked_credential_stops_the_page(web, project):
+    credential = credential_create(actor=SYSTEM, project=project, name="web").credential
+    share = make_share(project, api_credential_id=str(credential.pk))
+    assert landing(web, share).status_code == 200
+    credential_revoke(actor=SYSTEM, credential=credential)
+    assert_unavailable(landing(web, share), 404)
+
+
+def test_the_page_marks_its_credential_used(web, project):
+    credential = credential_create(actor=SYSTEM, project=project, name="web").credential
+    share = make_share(project, api_credential_id=str(credential.pk))
+    before = timezone.now()
+    assert landing(web, share).status_code == 200
+    credential.refresh_from_db()
+    assert credential.last_used_at is not None
+    assert credential.last_used_at >= before
+
+
+def test_only_get_is_allowed(web, share):
+    assert web.post(f"/v/{share.slug}").status_code == 405
+
+
+# Content and headers --------------------------------------------------------------------------
+
+
+def test_user_text_is_escaped(web, project):
+    share = make_share(
+        project,
+        public_title="<script>alert(1)</script> offer",
+        public_subtitle='"><img src=x onerror=alert(2)>',
+    )
+    body = landing(web, share).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; offer" in body
+    assert "<img src=x" not in body
+
+
+def test_sample_data_cannot_break_out_of_the_config_script(web, project):
+    share = make_share(project, personalization_data={"firstName": "</script><script>x()"})
+    body = landing(web, share).content.decode()
+    assert "</script><script>x()" not in body
+
+
+def test_html_lang_is_the_share_locale(web, project):
+    share = make_share(project, locale="es-CL")
+    assert '<html lang="es-CL">' in landing(web, share).content.decode()
+
+
+def test_html_lang_falls_back_to_the_project_effective_locale(web, project, share):
+    assert f'<html lang="{project.effective_locale}">' in landing(web, share).content.decode()
+
+
+def test_the_page_sends_a_strict_content_security_policy(web, share):
+    response = landing(web, share)
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert policy["frame-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["base-uri"] == "'none'"
+    assert policy["form-action"] == "'none'"
+    assert "unsafe" not in response["Content-Security-Policy"]
+    assert b"<script>" not in response.content  # no inline script at all
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_page_sets_no_cookie(web, share):
+    response = landing(web, share)
+    assert not response.cookies
+    assert "Set-Cookie" not in response
+
+
+def test_the_unavailable_page_sets_no_cookie_and_runs_no_script(web):
+    response = landing(web, "missing")
+    assert not response.cookies
+    assert "script-src 'none'" in response["Content-Security-Policy"]
+
+
+# Counting -------------------------------------------------------------------------------------
+
+
+def test_each_view_is_counted(web, share):
+    landing(web, share)
+    landing(web, share)
+    share.refresh_from_db()
+    assert share.view_count == 2
+    assert share.cta_click_count == 0
+
+
+def test_an_unavailable_page_is_not_counted(web, project, share):
+    share_disable(actor=SYSTEM, project=project, channel="PROD")
+    landing(web, share)
+    share.refresh_from_db()
+    assert share.view_count == 0
+
+
+def test_the_cta_counts_a_click_and_redirects_to_the_stored_url(web, share):
+    response = web.get(f"/v/{share.slug}/cta?next=https://evil.example.com/&url=//evil")
+    assert response.status_code == 302
+    assert response["Location"] == "https://bank.example.com/apply"
+    assert not response.cookies
+    share.refresh_from_db()
+    assert share.cta_click_count == 1
+    assert share.view_count == 0
+
+
+def test_the_cta_of_a_share_without_one_is_404(web, project):
+    share = make_share(project, cta_label="", cta_url="")
+    assert web.get(f"/v/{share.slug}/cta").status_code == 404
+    share.refresh_from_db()
+    assert share.cta_click_count == 0
+
+
+def test_the_cta_of_a_disabled_share_is_410_and_not_counted(web, project, share):
+    share_disable(actor=SYSTEM, project=project, channel="PROD")
+    assert web.get(f"/v/{share.slug}/cta").status_code == 410
+    assert PublicVideoShare.objects.get(pk=share.pk).cta_click_count == 0
+
+
+# Speed and limits -----------------------------------------------------------------------------
+
+
+def test_the_landing_page_reads_in_one_query_and_counts_in_one(web, share):
+    with CaptureQueriesContext(connection) as queries:
+        assert landing(web, share).status_code == 200
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert queries.captured_queries[1]["sql"].startswith("UPDATE")
+
+
+def test_the_cta_redirect_runs_two_queries(web, share):
+    with CaptureQueriesContext(connection) as queries:
+        assert web.get(f"/v/{share.slug}/cta").status_code == 302
+    assert len(queries) == 2
+
+
+def test_public_pages_are_rate_limited_per_client(web, share, settings):
+    settings.PUBLIC_RATE_LIMIT = (3, 60)
+    for _ in range(3):
+        assert landing(web, share).status_code == 200
+    response = landing(web, share)
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert landing(other, share).status_code == 200
+
+
+# Player page ----------------------------------------------------------------------------------
+
+
+def test_the_player_page_loads_only_same_origin_scripts(web):
+    response = web.get("/player/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "/static/lottie/lottie_light.min.js" in body
+    assert "/static/shares/player.js" in body
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+    assert not response.cookies
+
+
+def test_lottie_web_is_served_as_a_static_file(web):
+    response = web.get("/static/lottie/lottie_light.min.js")
+    assert response.status_code == 200
+
+
+def test_only_our_own_pages_may_frame_the_player(web, share):
+    assert landing(web, share)["X-Frame-Options"] == "DENY"
+    assert web.get("/player/")["X-Frame-Options"] == "SAMEORIGIN"
