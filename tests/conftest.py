@@ -58,3 +58,30 @@ def client_for(db):
 @pytest.fixture
 def anon():
     return APIClient()
+
+
+#: The callers of a role matrix: each org role, the system Owner, another organization's
+#: admin ("other") and an anonymous client ("anon").
+PRINCIPALS = (
+    "Viewer",
+    "Developer",
+    "ProjectManager",
+    "OrganizationAdmin",
+    "Owner",
+    "other",
+    "anon",
+)
+
+
+@pytest.fixture
+def client_as(users, other_admin, client_for, anon):
+    """``client_as(who)`` → the API client of one of ``PRINCIPALS``."""
+
+    def make(who: str):
+        if who == "other":
+            return client_for(other_admin)
+        if who == "anon":
+            return anon
+        return client_for(users[who])
+
+    return make

@@ -11,6 +11,7 @@ from backoffice.roles import Role
 from projects.models import Project
 from projects.services import project_assign
 from projects.tree import ancestor_ids, descendant_ids
+from tests.conftest import PRINCIPALS
 from tests.projects.factories import make_project
 from tests.projects.test_api import assert_problem
 
@@ -171,15 +172,6 @@ def test_assign_needs_edit_rights_on_the_parent(users, client_for, org):
 
 # Role matrix -------------------------------------------------------------------------------
 
-PRINCIPALS = (
-    "Viewer",
-    "Developer",
-    "ProjectManager",
-    "OrganizationAdmin",
-    "Owner",
-    "other",
-    "anon",
-)
 #                 Viewer Dev  PM  Admin Owner other anon
 MATRIX = {
     "list": (200, 200, 200, 200, 200, 404, 401),
@@ -191,13 +183,11 @@ MATRIX = {
 
 @pytest.mark.parametrize("who", PRINCIPALS)
 @pytest.mark.parametrize("endpoint", list(MATRIX))
-def test_role_matrix(users, other_admin, client_for, anon, org, endpoint, who):
+def test_role_matrix(client_as, org, endpoint, who):
     parent, child = make_project(org, name="Parent"), make_project(org, name="Child")
     if endpoint == "unassign":
         project_assign(actor=SYSTEM, project=child, parent=parent)
-    client = {"other": lambda: client_for(other_admin), "anon": lambda: anon}.get(
-        who, lambda: client_for(users[who])
-    )()
+    client = client_as(who)
     method, path, data = {
         "list": ("get", f"/api/Projects/{parent.pk}/subprojects", None),
         "create": ("post", f"/api/Projects/{parent.pk}/subprojects", {"name": "Kid"}),

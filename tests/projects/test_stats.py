@@ -124,14 +124,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("who", list(EXPECTED))
-def test_role_matrix(users, other_admin, client_for, anon, org, who):
+def test_role_matrix(client_as, org, who):
     project = make_project(org)
-    if who == "other":
-        client = client_for(other_admin)
-    elif who == "anon":
-        client = anon
-    else:
-        client = client_for(users[who])
+    client = client_as(who)
     response = client.get(f"/api/Projects/{project.pk}/stats")
     assert response.status_code == EXPECTED[who], response.content
     if EXPECTED[who] == 404:

@@ -16,6 +16,7 @@ from projects.models import Project
 from projects.services import project_archive, project_thumbnail_set
 from templates.constants import FileRole
 from templates.models import TemplateFile
+from tests.conftest import PRINCIPALS
 from tests.projects.factories import make_project
 from tests.projects.test_api import assert_problem
 from tests.templates.helpers import make_template, stored_files
@@ -181,15 +182,6 @@ def test_list_with_thumbnails_runs_a_constant_number_of_queries(users, client_fo
 
 # Role matrix -------------------------------------------------------------------------------
 
-PRINCIPALS = (
-    "Viewer",
-    "Developer",
-    "ProjectManager",
-    "OrganizationAdmin",
-    "Owner",
-    "other",
-    "anon",
-)
 #            Viewer Dev  PM  Admin Owner other anon
 MATRIX = {
     "put": (403, 403, 200, 200, 200, 404, 401),
@@ -199,16 +191,11 @@ MATRIX = {
 
 @pytest.mark.parametrize("who", PRINCIPALS)
 @pytest.mark.parametrize("method", list(MATRIX))
-def test_role_matrix(users, other_admin, client_for, anon, org, method, who):
+def test_role_matrix(client_as, org, method, who):
     project = make_project(org)
     if method == "delete":
         project_thumbnail_set(actor=SYSTEM, project=project, image=png(8, 8))
-    if who == "other":
-        client = client_for(other_admin)
-    elif who == "anon":
-        client = anon
-    else:
-        client = client_for(users[who])
+    client = client_as(who)
     url = f"/api/Projects/{project.pk}/thumbnail"
     if method == "put":
         response = client.put(url, {"image": upload()}, format="multipart")

@@ -23,6 +23,7 @@ from projects.services import (
     project_trash,
 )
 from shares.services import channel_publish, share_upsert
+from tests.conftest import PRINCIPALS
 from tests.projects.factories import make_project
 from tests.projects.test_api import assert_problem
 from tests.templates.helpers import make_template, stored_files
@@ -314,15 +315,6 @@ def test_purge_rejects_a_negative_age():
 
 # Role matrix -------------------------------------------------------------------------------
 
-PRINCIPALS = (
-    "Viewer",
-    "Developer",
-    "ProjectManager",
-    "OrganizationAdmin",
-    "Owner",
-    "other",
-    "anon",
-)
 #              Viewer Dev  PM  Admin Owner other anon
 MATRIX = {
     "trash": (403, 403, 403, 200, 200, 404, 401),
@@ -334,16 +326,11 @@ MATRIX = {
 
 @pytest.mark.parametrize("who", PRINCIPALS)
 @pytest.mark.parametrize("endpoint", list(MATRIX))
-def test_role_matrix(users, other_admin, client_for, anon, org, endpoint, who):
+def test_role_matrix(client_as, org, endpoint, who):
     project = make_project(org)
     if endpoint != "trash":
         project_trash(actor=SYSTEM, project=project)
-    if who == "other":
-        client = client_for(other_admin)
-    elif who == "anon":
-        client = anon
-    else:
-        client = client_for(users[who])
+    client = client_as(who)
     method, path = {
         "trash": ("post", f"/api/Projects/{project.pk}/trash"),
         "restore": ("post", f"/api/Projects/{project.pk}/restore"),
