@@ -13,20 +13,12 @@ from shares.models import DistributionChannel
 from shares.services import channel_publish
 from templates.constants import Status
 from templates.models import Template
+from tests.conftest import PRINCIPALS
 from tests.projects.factories import make_project
 from tests.templates.helpers import make_template
 
 pytestmark = pytest.mark.django_db
 
-PRINCIPALS = (
-    "Viewer",
-    "Developer",
-    "ProjectManager",
-    "OrganizationAdmin",
-    "Owner",
-    "other",
-    "anon",
-)
 CODES = {401: "unauthenticated", 403: "insufficient_role", 404: "not_found"}
 
 
@@ -110,19 +102,11 @@ def test_role_matrix(
     project,
     template,
     admin_actor,
-    users,
-    other_admin,
-    client_for,
-    anon,
+    client_as,
 ):
     if endpoint == "unpublish":
         channel_publish(actor=admin_actor, project=project, channel="DEV", template_id=template.pk)
-    if principal == "anon":
-        client = anon
-    elif principal == "other":
-        client = client_for(other_admin)
-    else:
-        client = client_for(users[principal])
+    client = client_as(principal)
 
     if endpoint == "list":
         response = client.get(base(project))

@@ -9,20 +9,11 @@ from backoffice.roles import Role
 from templates.constants import Status
 from templates.models import Template, TemplateFile
 from tests.backoffice.factories import member
+from tests.conftest import PRINCIPALS
 from tests.projects.factories import make_project
 from tests.templates.helpers import FIXTURES, make_template, stored_files, upload_form
 
 pytestmark = pytest.mark.django_db
-
-PRINCIPALS = (
-    "Viewer",
-    "Developer",
-    "ProjectManager",
-    "OrganizationAdmin",
-    "Owner",
-    "other",
-    "anon",
-)
 
 
 def row(*statuses: int) -> dict[str, int]:
@@ -71,15 +62,8 @@ def call(client, endpoint: str, project, template):
         for principal, status in statuses.items()
     ],
 )
-def test_role_matrix(
-    endpoint, principal, status, project, template, users, other_admin, client_for, anon
-):
-    if principal == "anon":
-        client = anon
-    elif principal == "other":
-        client = client_for(other_admin)
-    else:
-        client = client_for(users[principal])
+def test_role_matrix(endpoint, principal, status, project, template, client_as):
+    client = client_as(principal)
 
     response = call(client, endpoint, project, template)
 
