@@ -168,19 +168,28 @@ def _file_ref(file_id) -> TemplateFile:
     return TemplateFile(pk=file_id)
 
 
+def _open_share(request, slug: str) -> tuple[PublicVideoShare | None, HttpResponse | None]:
+    """The playable share behind a public URL, or the response that refuses it (429 for a
+    client over its limit, else the 404/410 notice)."""
+    wait = _limited("public-page", settings.PUBLIC_RATE_LIMIT, client_ident(request))
+    if wait is not None:
+        return None, _too_many(request, wait)
+    share = _share(slug)
+    status = _playable(share)
+    if status != 200:
+        return None, _unavailable(request, status)
+    return share, None
+
+
 def player_fragment(config: dict) -> str:
     return quote(json.dumps(config, separators=(",", ":"), ensure_ascii=False), safe="")
 
 
 @require_GET
 def landing(request, slug: str):
-    wait = _limited("public-page", settings.PUBLIC_RATE_LIMIT, client_ident(request))
-    if wait is not None:
-        return _too_many(request, wait)
-    share = _share(slug)
-    status = _playable(share)
-    if status != 200:
-        return _unavailable(request, status)
+    share, refusal = _open_share(request, slug)
+    if refusal is not None:
+        return refusal
     PublicVideoShare.objects.filter(pk=share.pk).update(view_count=F("view_count") + 1)
     if share.api_credential is not None:
         credential_touch(share.api_credential)
@@ -203,13 +212,9 @@ def landing(request, slug: str):
 
 @require_GET
 def cta(request, slug: str):
-    wait = _limited("public-page", settings.PUBLIC_RATE_LIMIT, client_ident(request))
-    if wait is not None:
-        return _too_many(request, wait)
-    share = _share(slug)
-    status = _playable(share)
-    if status != 200:
-        return _unavailable(request, status)
+    share, refusal = _open_share(request, slug)
+    if refusal is not None:
+        return refusal
     if not share.cta_url:
         return _unavailable(request, 404)
     PublicVideoShare.objects.filter(pk=share.pk).update(cta_click_count=F("cta_click_count") + 1)
