@@ -18,10 +18,10 @@ from uuid import UUID
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import exceptions, permissions
 
-from backoffice.api.authentication import failed_authentication_limit
-from backoffice.ratelimit import Limit, client_ident
+from backoffice.api.authentication import LimitedFailuresAuthentication
+from backoffice.ratelimit import Limit
 
 from .models import ApiCredential
 from .services import credential_authenticate
@@ -69,20 +69,11 @@ def credential_request_limit() -> Limit:
     return Limit("credential-requests", *settings.CREDENTIAL_RATE_LIMIT)
 
 
-class CredentialBasicAuthentication(authentication.BaseAuthentication):
+class CredentialBasicAuthentication(LimitedFailuresAuthentication):
     keyword = "Basic"
 
-    def authenticate(self, request) -> tuple[CredentialPrincipal, ApiCredential] | None:
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
-            return None
-        limit, client = failed_authentication_limit(), client_ident(request)
-        limit.check(client)
-        try:
-            credential = self._authenticate(header)
-        except exceptions.AuthenticationFailed:
-            limit.hit(client)
-            raise
+    def verify(self, request, header: list[bytes]) -> tuple[CredentialPrincipal, ApiCredential]:
+        credential = self._authenticate(header)
         per_key = credential_request_limit()
         per_key.check(credential.api_key)
         per_key.hit(credential.api_key)
@@ -112,9 +103,6 @@ class CredentialBasicAuthentication(authentication.BaseAuthentication):
             getattr(view, "action", None) not in allowed
         ):
             raise CredentialNotAllowed()
-
-    def authenticate_header(self, request) -> str:
-        return f'{self.keyword} realm="api"'
 
 
 class CredentialBasicScheme(OpenApiAuthenticationExtension):

@@ -13,25 +13,38 @@ def failed_authentication_limit() -> Limit:
     return Limit("auth-failures", *settings.AUTH_FAILURE_LIMIT)
 
 
-class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """Personal tokens. A client that keeps failing is refused (429) for the rest of the
-    window, whatever it sends, so tokens can't be guessed at speed."""
+class LimitedFailuresAuthentication(authentication.BaseAuthentication):
+    """A header scheme (``Authorization: <keyword> …``) whose failures count per client: a
+    client that keeps failing is refused (429) for the rest of the window, whatever it
+    sends, so secrets can't be guessed at speed. Subclasses verify the header."""
 
-    keyword = "Bearer"
+    keyword = ""
 
-    def authenticate(self, request) -> tuple[User, ApiToken] | None:
+    def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         limit, client = failed_authentication_limit(), client_ident(request)
         limit.check(client)
         try:
-            return self._authenticate(header)
+            return self.verify(request, header)
         except exceptions.AuthenticationFailed:
             limit.hit(client)
             raise
 
-    def _authenticate(self, header: list[bytes]) -> tuple[User, ApiToken]:
+    def verify(self, request, header: list[bytes]) -> tuple:
+        raise NotImplementedError
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class BearerTokenAuthentication(LimitedFailuresAuthentication):
+    """Personal tokens."""
+
+    keyword = "Bearer"
+
+    def verify(self, request, header: list[bytes]) -> tuple[User, ApiToken]:
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         try:
@@ -42,9 +55,6 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         return token.user, token
-
-    def authenticate_header(self, request) -> str:
-        return f'{self.keyword} realm="api"'
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
