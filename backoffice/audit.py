@@ -25,6 +25,20 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
     }
 
 
+def apply_changes(
+    obj: models.Model, changes: Mapping[str, Any], editable: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """Set ``changes`` on ``obj`` and return the audit diff of the fields that really
+    changed. A field outside ``editable`` is a programming error, not bad input."""
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    before = {field: getattr(obj, field) for field in changes}
+    for field, value in changes.items():
+        setattr(obj, field, value)
+    return diff(before, changes)
+
+
 def record_event(
     *,
     event_type: str,

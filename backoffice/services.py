@@ -15,7 +15,7 @@ from django.utils.text import slugify
 
 from . import secrets
 from .actors import Actor
-from .audit import diff, record_event, target
+from .audit import apply_changes, record_event, target
 from .errors import Conflict, InvalidRequest, NotFound
 from .models import LAST_USED_RESOLUTION, ApiToken, Invitation, Membership, Organization, User
 from .permissions import forget_roles
@@ -60,14 +60,8 @@ def organization_create(
 @transaction.atomic
 def organization_update(*, actor: Actor, organization: Organization, **changes) -> Organization:
     """Rename or change the default locale; the slug never changes."""
-    unknown = set(changes) - {"name", "default_locale"}
-    if unknown:
-        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    before = {field: getattr(organization, field) for field in changes}
-    for field, value in changes.items():
-        setattr(organization, field, value)
-    changed = diff(before, changes)
+    changed = apply_changes(organization, changes, editable=("name", "default_locale"))
     if changed:
         organization.save(update_fields=[*changed, "updated_at"])
         record_event(
@@ -112,19 +106,13 @@ def user_create(
 @transaction.atomic
 def user_update_profile(*, actor: Actor, user: User, **changes) -> User:
     """Change a user's e-mail, display name or staff access (status has its own services)."""
-    unknown = set(changes) - {"email", "display_name", "is_staff"}
-    if unknown:
-        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
     user = User.objects.select_for_update().get(pk=user.pk)
     if "email" in changes:
         changes["email"] = User.objects.normalize_email(changes["email"].strip())
         taken = User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk)
         if taken.exists():
             raise Conflict("A user with this e-mail exists.", errors={"email": ["Already in use."]})
-    before = {field: getattr(user, field) for field in changes}
-    for field, value in changes.items():
-        setattr(user, field, value)
-    changed = diff(before, changes)
+    changed = apply_changes(user, changes, editable=("email", "display_name", "is_staff"))
     if changed:
         user.save(update_fields=list(changed))
         record_event(

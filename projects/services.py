@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
 from backoffice.actors import Actor
-from backoffice.audit import diff, record_event, target
+from backoffice.audit import apply_changes, diff, record_event, target
 from backoffice.errors import Conflict, InvalidRequest, InvalidTransition
 from backoffice.models import Organization, User
 from backoffice.roles import Role
@@ -147,19 +147,13 @@ def _ensure_editable(project: Project) -> None:
 @transaction.atomic
 def project_update(*, actor: Actor, project: Project, **changes: Any) -> Project:
     """Change editable fields. The slug stays as it is when the name changes."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
     project = _lock(project)
     _ensure_editable(project)
     if "tags" in changes:
         changes["tags"] = normalize_tags(changes["tags"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
-    before = _snapshot(project)
-    for field, value in changes.items():
-        setattr(project, field, value)
-    changed = diff(before, _snapshot(project))
+    changed = apply_changes(project, changes, editable=EDITABLE_FIELDS)
     if changed:
         project.save(update_fields=[*changed, "updated_at"])
         _event("PROJECT_UPDATED", actor, project, changed)
