@@ -1,15 +1,13 @@
 """Concurrent retries of one upload with one Idempotency-Key, on real PostgreSQL."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from backoffice.actors import Actor
 from backoffice.roles import Role
 from templates.models import IdempotencyRecord, Template
 from templates.services import template_upload
 from tests.backoffice.factories import OrganizationFactory, member
+from tests.concurrency import run_together
 from tests.projects.factories import make_project
 from tests.templates.helpers import fixture_file, stored_files
 
@@ -21,38 +19,19 @@ def test_concurrent_retries_with_one_key_make_one_template(media_root):
     organization = OrganizationFactory()
     project = make_project(organization)
     actor = Actor.for_user(member(organization, Role.DEVELOPER))
-    barrier = threading.Barrier(THREADS)
-    outcomes = []
-    errors: list[BaseException] = []
-
-    def upload() -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes.append(
-                template_upload(
-                    actor=actor,
-                    project=project,
-                    name="Welcome video",
-                    kind="LottieStandalone",
-                    template_json=fixture_file("lottie.json"),
-                    manifest_json=fixture_file("manifest.json"),
-                    idempotency_key="retry-me",
-                    respond=lambda template: {"id": str(template.pk)},
-                )
-            )
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=upload) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    outcomes = run_together(
+        lambda: template_upload(
+            actor=actor,
+            project=project,
+            name="Welcome video",
+            kind="LottieStandalone",
+            template_json=fixture_file("lottie.json"),
+            manifest_json=fixture_file("manifest.json"),
+            idempotency_key="retry-me",
+            respond=lambda template: {"id": str(template.pk)},
+        ),
+        THREADS,
+    )
     template = Template.objects.get(project=project)
     assert {outcome.body["id"] for outcome in outcomes} == {str(template.pk)}
     assert sum(not outcome.replayed for outcome in outcomes) == 1
