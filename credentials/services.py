@@ -89,13 +89,19 @@ def credential_revoke(*, actor: Actor, credential: ApiCredential) -> ApiCredenti
 
 def credential_touch(credential: ApiCredential) -> None:
     """Record use, at most once a minute per credential (a conditional UPDATE)."""
+    credential.last_used_at = credential_mark_used(credential.pk, credential.last_used_at)
+
+
+def credential_mark_used(credential_id, last_used_at: datetime | None) -> datetime | None:
+    """Set ``last_used_at`` to now unless it is less than a minute old; returns its value.
+    The UPDATE is conditional, so concurrent uses write at most once a minute."""
     now = timezone.now()
-    if credential.last_used_at and now - credential.last_used_at < LAST_USED_RESOLUTION:
-        return
-    ApiCredential.objects.filter(pk=credential.pk).exclude(
+    if last_used_at and now - last_used_at < LAST_USED_RESOLUTION:
+        return last_used_at
+    ApiCredential.objects.filter(pk=credential_id).exclude(
         last_used_at__gt=now - LAST_USED_RESOLUTION
     ).update(last_used_at=now)
-    credential.last_used_at = now
+    return now
 
 
 def _usable_by_key(api_key: str) -> ApiCredential | None:
@@ -107,14 +113,6 @@ def _usable_by_key(api_key: str) -> ApiCredential | None:
         .filter(api_key=api_key)
         .first()
     )
-
-
-def credential_by_key(api_key: str) -> ApiCredential | None:
-    """The usable credential with this public key (embed manifest), or None; marks it used."""
-    credential = _usable_by_key(api_key)
-    if credential is not None:
-        credential_touch(credential)
-    return credential
 
 
 def credential_authenticate(api_key: str, secret: str) -> ApiCredential | None:

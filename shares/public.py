@@ -6,12 +6,13 @@ and stays in the browser. Every page gets a strict Content-Security-Policy.
 """
 
 import json
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
+from uuid import UUID
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Subquery
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -19,13 +20,11 @@ from rest_framework.exceptions import Throttled
 
 from backoffice.api.errors import problem_response
 from backoffice.ratelimit import Limit, client_ident
-from credentials.services import credential_by_key, credential_touch
-from projects.constants import Status as ProjectStatus
-from templates.constants import FileRole, Kind
-from templates.files import file_url
-from templates.models import TemplateFile
+from credentials.services import credential_mark_used
+from templates.constants import FileRole
+from templates.files import file_url, signing_time
 
-from .models import DistributionChannel, PublicVideoShare
+from .public_reads import EmbedChannel, LandingShare, count, embed_channel, landing_share
 
 API_KEY_HEADER = "X-Percus-Api-Key"
 UNAVAILABLE = "This video is no longer available."
@@ -80,13 +79,14 @@ def _limited(scope: str, setting: tuple[int, int], ident: str) -> int | None:
     return None
 
 
-def _page(request, template: str, context: dict, *, status: int = 200, **harden):
-    return _harden(render(request, template, context, status=status), **harden)
+def _page(template: str, context: dict, *, status: int = 200, **harden):
+    # No request in the context: public pages need no context processors (user, messages).
+    body = render_to_string(template, context)
+    return _harden(HttpResponse(body, status=status), **harden)
 
 
-def _unavailable(request, status: int) -> HttpResponse:
+def _unavailable(status: int) -> HttpResponse:
     return _page(
-        request,
         "shares/unavailable.html",
         {"status": status, "detail": UNAVAILABLE, "lang": settings.LANGUAGE_CODE},
         status=status,
@@ -94,9 +94,8 @@ def _unavailable(request, status: int) -> HttpResponse:
     )
 
 
-def _too_many(request, wait: int) -> HttpResponse:
+def _too_many(wait: int) -> HttpResponse:
     response = _page(
-        request,
         "shares/unavailable.html",
         {
             "status": 429,
@@ -113,71 +112,22 @@ def _too_many(request, wait: int) -> HttpResponse:
 # Landing page -------------------------------------------------------------------------------
 
 
-def _channel_file(role: str) -> Subquery:
-    """The id of the file with ``role`` of the template shown on the share's channel."""
-    return Subquery(
-        TemplateFile.objects.filter(
-            template__channels__project=OuterRef("project_id"),
-            template__channels__channel=OuterRef("channel"),
-            role=role,
-        )
-        .order_by("created_at")
-        .values("pk")[:1]
-    )
+def _file_url(file_id: UUID | None, signed_at: int) -> str | None:
+    return file_url(file_id, signed_at=signed_at) if file_id is not None else None
 
 
-def _share(slug: str) -> PublicVideoShare | None:
-    """The share with everything its page needs, in one query: project, organization,
-    credential, and the ids of the shown template's Lottie and manifest files."""
-    if len(slug) > 64:
-        return None
-    return (
-        PublicVideoShare.objects.select_related("project__organization", "api_credential")
-        .annotate(
-            template_json_id=_channel_file(FileRole.TEMPLATE_JSON),
-            overlay_json_id=_channel_file(FileRole.OVERLAY_JSON),
-            manifest_json_id=_channel_file(FileRole.MANIFEST_JSON),
-        )
-        .filter(slug=slug)
-        .first()
-    )
-
-
-def _playable(share: PublicVideoShare | None) -> int:
-    """200 when the share's page may show, else the status of the notice (404 or 410)."""
-    if share is None:
-        return 404
-    project = share.project
-    if project.trashed_at is not None or project.status == ProjectStatus.ARCHIVED:
-        return 404
-    if not (share.template_json_id or share.overlay_json_id):
-        return 404  # the channel shows no template
-    credential = share.api_credential
-    if credential is not None and (
-        credential.revoked_at is not None
-        or (credential.expires_at is not None and credential.expires_at <= timezone.now())
-        or not credential.allows_channel(share.channel)
-    ):
-        return 404
-    if not share.is_enabled:
-        return 410
-    return 200
-
-
-def _file_ref(file_id) -> TemplateFile:
-    return TemplateFile(pk=file_id)
-
-
-def _open_share(request, slug: str) -> tuple[PublicVideoShare | None, HttpResponse | None]:
+def _open_share(request, slug: str) -> tuple[LandingShare | None, HttpResponse | None]:
     """The playable share behind a public URL, or the response that refuses it (429 for a
     client over its limit, else the 404/410 notice)."""
     wait = _limited("public-page", settings.PUBLIC_RATE_LIMIT, client_ident(request))
     if wait is not None:
-        return None, _too_many(request, wait)
-    share = _share(slug)
-    status = _playable(share)
+        return None, _too_many(wait)
+    share = landing_share(slug)
+    status = share.availability(timezone.now()) if share is not None else 404
     if status != 200:
-        return None, _unavailable(request, status)
+        return None, _unavailable(status)
+    if share.credential is not None:
+        credential_mark_used(share.credential.id, share.credential.last_used_at)
     return share, None
 
 
@@ -190,24 +140,28 @@ def landing(request, slug: str):
     share, refusal = _open_share(request, slug)
     if refusal is not None:
         return refusal
-    PublicVideoShare.objects.filter(pk=share.pk).update(view_count=F("view_count") + 1)
-    if share.api_credential is not None:
-        credential_touch(share.api_credential)
-    lottie_id = share.template_json_id or share.overlay_json_id
+    count(share.id, "view_count")
+    return _harden(HttpResponse(_landing_html(share.row, signing_time())))
+
+
+@lru_cache(maxsize=1024)
+def _landing_html(row: tuple, signed_at: int) -> str:
+    """The page of a share. It depends only on the share's row and the signing time of its
+    file URLs, so each process renders it once per share state and minute; a changed share
+    has another row, so a page is never served stale."""
+    share = LandingShare.from_row(row)
     config = {
-        "templateUrl": file_url(_file_ref(lottie_id)),
-        "manifestUrl": file_url(_file_ref(share.manifest_json_id))
-        if share.manifest_json_id
-        else None,
-        "data": share.personalization_data or {},
+        "templateUrl": _file_url(share.lottie_file_id, signed_at),
+        "manifestUrl": _file_url(share.manifest_file_id, signed_at),
+        "data": share.personalization_data,
     }
     context = {
         "share": share,
-        "lang": share.locale or share.project.effective_locale,
+        "lang": share.locale or share.project_locale,
         "player_config": config,
         "player_src": f"/player/#{player_fragment(config)}",
     }
-    return _page(request, "shares/landing.html", context)
+    return render_to_string("shares/landing.html", context)
 
 
 @require_GET
@@ -216,8 +170,8 @@ def cta(request, slug: str):
     if refusal is not None:
         return refusal
     if not share.cta_url:
-        return _unavailable(request, 404)
-    PublicVideoShare.objects.filter(pk=share.pk).update(cta_click_count=F("cta_click_count") + 1)
+        return _unavailable(404)
+    count(share.id, "cta_click_count")
     response = HttpResponseRedirect(share.cta_url)  # only ever the stored URL
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
@@ -231,11 +185,10 @@ def cta(request, slug: str):
 def player(request):
     wait = _limited("public-page", settings.PUBLIC_RATE_LIMIT, client_ident(request))
     if wait is not None:
-        return _too_many(request, wait)
+        return _too_many(wait)
     origins = sorted({request.build_absolute_uri("/").rstrip("/"), _public_origin()} - {""})
     ancestors = " ".join(["'self'", *(origin for origin in origins)])
     response = _page(
-        request,
         "shares/player.html",
         {"allowed_origins": origins, "lottie_src": static("lottie/lottie_light.min.js")},
         frame_ancestors=ancestors,
@@ -262,8 +215,29 @@ def _problem(status: int, detail: str, **kwargs) -> HttpResponse:
     return _cors(problem_response(status, detail, **kwargs))
 
 
-def _absolute(file: TemplateFile | None) -> str | None:
-    return f"{settings.PUBLIC_SITE_URL}{file_url(file)}" if file is not None else None
+@lru_cache(maxsize=1024)
+def _manifest_json(rows: tuple, signed_at: int, site_url: str) -> bytes:
+    """The manifest of a published channel; like the landing page, a function of its row and
+    the signing time only."""
+    found = EmbedChannel.from_rows(rows)
+
+    def absolute(file_id: UUID | None) -> str | None:
+        return f"{site_url}{_file_url(file_id, signed_at)}" if file_id is not None else None
+
+    files = found.files
+    body = {
+        "organizationId": str(found.organization_id),
+        "projectId": str(found.project_id),
+        "templateId": str(found.template_id),
+        "templateVersion": found.template_version,
+        "kind": found.template_kind,
+        "templateUrl": absolute(found.lottie_file_id()),
+        "manifestUrl": absolute(files.get(FileRole.MANIFEST_JSON)),
+        "overlayUrl": absolute(files.get(FileRole.OVERLAY_JSON)),
+        "videoUrl": absolute(files.get(FileRole.VIDEO)),
+        "posterUrl": absolute(files.get(FileRole.POSTER)),
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def embed_manifest(request):
@@ -286,45 +260,18 @@ def embed_manifest(request):
         response = _problem(429, "Too many requests for this key.", code="rate_limited")
         response["Retry-After"] = str(wait)
         return response
-    credential = credential_by_key(api_key)
-    if credential is None:
-        return _problem(401, "This API key is unknown, revoked or expired.", code="unauthenticated")
     handle = request.GET.get("channelHandle", "")
-    channel = (
-        DistributionChannel.objects.select_related("active_template")
-        .prefetch_related("active_template__files")
-        .filter(channel_handle=handle)
-        .first()
-        if handle and len(handle) <= 32
-        else None
-    )
-    if channel is not None and channel.project_id != credential.project_id:
+    found = embed_channel(api_key, handle if len(handle) <= 32 else "")
+    if found is None or not found.credential.is_active(timezone.now()):
+        return _problem(401, "This API key is unknown, revoked or expired.", code="unauthenticated")
+    credential_mark_used(found.credential.id, found.credential.last_used_at)
+    if found.channel_project_id not in (None, found.project_id):
         return _problem(401, "This API key belongs to another project.", code="unauthenticated")
-    project = credential.project
-    template = channel.active_template if channel is not None else None
     if (
-        template is None
-        or not credential.allows_channel(channel.channel)
-        or project.trashed_at is not None
-        or project.status == ProjectStatus.ARCHIVED
+        found.template_id is None
+        or not found.project_live
+        or not found.credential.allows(found.channel)
     ):
         return _problem(404, "No published channel with this handle.", code="not_found")
-    files: dict[str, TemplateFile] = {}
-    for file in template.files.all():
-        files.setdefault(file.role, file)
-    lottie = files.get(FileRole.TEMPLATE_JSON)
-    if template.kind == Kind.RASTER and lottie is None:
-        lottie = files.get(FileRole.OVERLAY_JSON)
-    body = {
-        "organizationId": str(project.organization_id),
-        "projectId": str(project.pk),
-        "templateId": str(template.pk),
-        "templateVersion": template.version,
-        "kind": template.kind,
-        "templateUrl": _absolute(lottie),
-        "manifestUrl": _absolute(files.get(FileRole.MANIFEST_JSON)),
-        "overlayUrl": _absolute(files.get(FileRole.OVERLAY_JSON)),
-        "videoUrl": _absolute(files.get(FileRole.VIDEO)),
-        "posterUrl": _absolute(files.get(FileRole.POSTER)),
-    }
-    return _cors(JsonResponse(body))
+    body = _manifest_json(found.rows, signing_time(), settings.PUBLIC_SITE_URL)
+    return _cors(HttpResponse(body, content_type="application/json"))

@@ -38,7 +38,8 @@ class TemplateFileInline(ReadOnlyInline):
 
     @admin.display(description="file")
     def link(self, file: TemplateFile) -> str:
-        return format_html('<a href="{}">{}</a>', file_url(file), file.original_name or file.role)
+        label = file.original_name or file.role
+        return format_html('<a href="{}">{}</a>', file_url(file.pk), label)
 
 
 @admin.register(Template)
@@ -84,14 +85,15 @@ class TemplateAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin
         poster = next((f for f in template.files.all() if f.role == FileRole.POSTER), None)
         if poster is None:
             return "—"
-        return format_html('<img src="{}" alt="poster" style="max-height:180px">', file_url(poster))
+        url = file_url(poster.pk)
+        return format_html('<img src="{}" alt="poster" style="max-height:180px">', url)
 
     @admin.display(description="files")
     def file_links(self, template: Template) -> str:
         return format_html_join(
             ", ",
             '<a href="{}">{}</a>',
-            ((file_url(f), f"{f.role}: {f.original_name}") for f in template.files.all()),
+            ((file_url(f.pk), f"{f.role}: {f.original_name}") for f in template.files.all()),
         )
 
     def delete_model(self, request, obj: Template) -> None:

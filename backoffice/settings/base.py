@@ -80,6 +80,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short OLTP queries: PostgreSQL's JIT costs more than it saves (bench/RESULTS-jit-off.md:
     # project list p50 121 ms with JIT, 32 ms without, at 100 000 projects).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Django's cursors bind parameters on the client and are never prepared. The public hot
+    # paths (shares/public_reads.py) use server-side binding, and psycopg prepares those
+    # statements after this many runs on a connection, so PostgreSQL plans them once.
+    # 0 turns it off (e.g. behind PgBouncer in transaction mode before 1.21).
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "prepare_threshold", env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

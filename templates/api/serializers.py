@@ -30,7 +30,7 @@ class TemplateFileSerializer(ModelSerializer):
 
     def get_url(self, file: TemplateFile) -> str:
         """A signed download URL, valid for a few minutes."""
-        return file_url(file)
+        return file_url(file.pk)
 
 
 class BindingSerializer(Serializer):

@@ -70,7 +70,7 @@ def test_the_player_accepts_an_init_message_from_its_own_origin(live_server, pag
     from templates.files import file_url
 
     _, template = published_project(org)
-    files = {file.role: file_url(file) for file in template.files.all()}
+    files = {file.role: file_url(file.pk) for file in template.files.all()}
     page.goto(f"{live_server.url}/player/")
     page.evaluate(
         "config => window.postMessage(config, window.location.origin)",

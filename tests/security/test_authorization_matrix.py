@@ -247,7 +247,7 @@ def world(org, other_org, users, other_admin) -> World:
         "project_pk": str(project.pk),
         "projectId": str(project.pk),
         "channel": "DEV",
-        "token": file_token(template_file),
+        "token": file_token(template_file.pk),
         "user_id": str(target.pk),
         "project": str(project.pk),
         "token_id": str(admin_token.token.pk),

@@ -109,11 +109,18 @@ def test_the_manifest_marks_the_credential_used(web, handle, key):
     assert ApiCredential.objects.get(api_key=key).last_used_at is not None
 
 
-def test_the_manifest_runs_at_most_two_queries_besides_the_credential(web, handle, key):
+def test_the_manifest_reads_in_one_query(web, handle, key):
     manifest(web, handle, key)  # the credential's lastUsedAt is now fresh
     with CaptureQueriesContext(connection) as queries:
         assert manifest(web, handle, key).status_code == 200
-    assert len(queries) == 3, [q["sql"] for q in queries]  # credential, channel, files
+    assert len(queries) == 1, [q["sql"] for q in queries]  # credential, channel and files
+
+
+def test_marking_the_credential_used_adds_one_query_at_most_once_a_minute(web, handle, key):
+    with CaptureQueriesContext(connection) as queries:
+        assert manifest(web, handle, key).status_code == 200
+    assert len(queries) == 2
+    assert queries.captured_queries[1]["sql"].startswith("UPDATE")
 
 
 # Authentication ---------------------------------------------------------------------------
