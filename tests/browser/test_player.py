@@ -15,6 +15,39 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 NAME = "Zorayda"
 
 
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_the_landing_page_shows_title_subtitle_and_cta(live_server, page, org):
+    project, _ = published_project(org)
+    share = make_share(project, public_title="Tu tarjeta te espera", public_subtitle="Solo hoy")
+    page.goto(f"{live_server.url}/v/{share.slug}")
+    assert page.locator("h1").inner_text() == "Tu tarjeta te espera"
+    assert page.locator("#subtitle").inner_text() == "Solo hoy"
+    cta = page.locator("#cta")
+    assert cta.inner_text() == "Apply now"
+    assert cta.get_attribute("href") == f"/v/{share.slug}/cta"
+    page.frame_locator("#player").locator("#animation svg").first.wait_for(state="attached")
+    screenshot(page, "landing.png")
+
+
+def test_a_script_in_the_title_is_shown_as_text_and_runs_nothing(live_server, page, org):
+    project, _ = published_project(org)
+    title = "<script>window.pwned=1</script><img src=x onerror=window.pwned=2> Tu oferta"
+    share = make_share(project, public_title=title)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/v/{share.slug}")
+    assert page.locator("h1").inner_text() == title
+    assert page.title() == title
+    assert page.locator("main img").count() == 0
+    assert page.evaluate("window.pwned") is None
+    assert not errors
+    screenshot(page, "script-title.png")
+
+
 def test_the_player_shows_the_fragment_name_and_never_sends_it(live_server, page, org):
     project, _ = published_project(org)
     share = make_share(project, public_title="<script>window.pwned=1</script> Tu oferta")
@@ -38,8 +71,7 @@ def test_the_player_shows_the_fragment_name_and_never_sends_it(live_server, page
     assert headline.text_content() == NAME
     assert player.locator("#player-error").is_hidden()
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "player.png"))
+    screenshot(page, "player.png")
 
     urls = [request.url for request in requests]
     assert any("/api/files/" in url for url in urls), urls  # the player fetched its files
@@ -62,8 +94,7 @@ def test_a_disabled_share_shows_the_notice(live_server, page, org):
     response = page.goto(f"{live_server.url}/v/{share.slug}")
     assert response.status == 410
     assert "This video is no longer available." in page.locator("h1").inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "disabled.png"))
+    screenshot(page, "disabled.png")
 
 
 def test_the_player_accepts_an_init_message_from_its_own_origin(live_server, page, org):

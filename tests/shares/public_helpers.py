@@ -19,17 +19,22 @@ def _json(name: str, content: dict) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, json.dumps(content).encode(), "application/json")
 
 
-def published_project(org, *, channel: str = "PROD", name: str = "Cards Q2"):
-    project = make_project(org, name=name)
-    project = project_activate(actor=SYSTEM, project=project)
-    template = template_upload(
+def upload_template(project, *, version: str = "1.0"):
+    return template_upload(
         actor=SYSTEM,
         project=project,
         name="Bienvenida",
+        version=version,
         kind="LottieStandalone",
         template_json=_json("bienvenida.json", demo.ANIMATION),
         manifest_json=_json("manifest.json", demo.MANIFEST),
     ).template
+
+
+def published_project(org, *, channel: str = "PROD", name: str = "Cards Q2"):
+    project = make_project(org, name=name)
+    project = project_activate(actor=SYSTEM, project=project)
+    template = upload_template(project)
     channel_publish(actor=SYSTEM, project=project, channel=channel, template_id=template.pk)
     return project, template
 

@@ -14,8 +14,10 @@ from credentials.models import ApiCredential
 from credentials.services import credential_create, credential_revoke
 from projects.services import project_archive, project_trash
 from shares.models import DistributionChannel
-from shares.services import channel_unpublish
-from tests.shares.public_helpers import SYSTEM, published_project
+from shares.services import channel_publish, channel_unpublish
+from templates.conf import file_url_max_age
+from templates.files import file_url, signing_time
+from tests.shares.public_helpers import SYSTEM, published_project, upload_template
 
 pytestmark = pytest.mark.django_db
 URL = "/embed/v1/manifest"
@@ -95,6 +97,30 @@ def test_the_signed_urls_fetch_the_files(web, handle, key):
         response = Client().get(path)
         assert response.status_code == 200
         assert expected in b"".join(response.streaming_content)
+
+
+def test_the_signed_urls_stay_the_same_within_a_minute(web, handle, key):
+    # Signed at the minute: a page or manifest embedding them can be reused and cached.
+    assert manifest(web, handle, key).json() == manifest(web, handle, key).json()
+
+
+def test_a_url_signed_longer_ago_than_the_allowed_age_is_refused(published):
+    _, template = published
+    file = template.files.get(role="template_json")
+    fresh = file_url(file.pk, signed_at=signing_time())
+    stale = file_url(file.pk, signed_at=signing_time() - file_url_max_age() - 60)
+    assert Client().get(fresh).status_code == 200
+    assert Client().get(stale).status_code == 403
+
+
+def test_a_newly_published_template_shows_at_once(web, published, handle, key):
+    project, first = published
+    assert manifest(web, handle, key).json()["templateId"] == str(first.pk)
+    second = upload_template(project, version="2.0")
+    channel_publish(actor=SYSTEM, project=project, channel="PROD", template_id=second.pk)
+    body = manifest(web, handle, key).json()
+    assert body["templateId"] == str(second.pk)
+    assert body["templateVersion"] == "2.0"
 
 
 def test_the_signed_urls_expire(web, handle, key, settings):

@@ -10,8 +10,13 @@ from django.utils import timezone
 from credentials.services import credential_create, credential_revoke
 from projects.services import project_archive, project_trash
 from shares.models import PublicVideoShare
-from shares.services import channel_unpublish, share_disable, share_rotate_slug
-from tests.shares.public_helpers import SYSTEM, make_share, published_project
+from shares.services import (
+    channel_publish,
+    channel_unpublish,
+    share_disable,
+    share_rotate_slug,
+)
+from tests.shares.public_helpers import SYSTEM, make_share, published_project, upload_template
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +217,30 @@ def test_the_cta_of_a_disabled_share_is_410_and_not_counted(web, project, share)
     share_disable(actor=SYSTEM, project=project, channel="PROD")
     assert web.get(f"/v/{share.slug}/cta").status_code == 410
     assert PublicVideoShare.objects.get(pk=share.pk).cta_click_count == 0
+
+
+def test_an_edited_share_shows_its_new_text_at_once(web, project, share):
+    assert "Your offer" in landing(web, share).content.decode()
+    make_share(project, public_title="A brand new offer", cta_label="", cta_url="")
+    body = landing(web, share).content.decode()
+    assert "A brand new offer" in body
+    assert "Your offer" not in body
+    assert 'id="cta"' not in body
+
+
+def test_a_newly_published_template_plays_at_once(web, org):
+    project, first = published_project(org)
+    share = make_share(project)
+    before = landing(web, share).content.decode()
+    second = upload_template(project, version="2.0")
+    channel_publish(actor=SYSTEM, project=project, channel="PROD", template_id=second.pk)
+    after = landing(web, share).content.decode()
+    # A signed URL names its file's id in clear.
+    old_file = str(first.files.get(role="template_json").pk)
+    new_file = str(second.files.get(role="template_json").pk)
+    assert old_file in before
+    assert old_file not in after
+    assert new_file in after
 
 
 # Speed and limits -----------------------------------------------------------------------------
