@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from .api.errors import problem_response
+from .api.errors import RETRY_AFTER_SECONDS, problem_response
 
 
 def get_only(view):
@@ -40,5 +40,7 @@ def readyz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # any database failure means "not ready"
-        return problem_response(503, "The database is not reachable.", code="not_ready")
+        response = problem_response(503, "The database is not reachable.", code="not_ready")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})

@@ -3,6 +3,8 @@
 Errors under machine-facing paths answer with problem details; elsewhere with a plain page.
 """
 
+import sys
+
 from django import forms
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -10,7 +12,12 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
-from .api.errors import problem_response
+from .api.errors import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_DETAIL,
+    problem_response,
+)
 from .errors import DomainError
 from .models import User
 
@@ -23,6 +30,13 @@ def _error(request, status: int, detail: str, exception=None):
     return render(
         request, "backoffice/error.html", {"status": status, "detail": detail}, status=status
     )
+
+
+def service_unavailable(request):
+    """503 with ``Retry-After``: the database is unreachable, the request may be retried."""
+    response = _error(request, 503, UNAVAILABLE_DETAIL)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def bad_request(request, exception=None):
@@ -38,6 +52,10 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while handling the exception: a database outage raised outside a view
+    # (a middleware, the session save) is still a 503.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
     return _error(request, 500, "Something went wrong on our side; it has been logged.")
 
 

@@ -3,13 +3,17 @@ cache is shared (``CACHE_URL=redis://…``); the local-memory default limits per
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 
 @dataclass(frozen=True)
 class Limit:
+    """``count`` events per ``window_seconds``. The window starts at the first event and its
+    counter expires with it, so ``Retry-After: window_seconds`` is always long enough."""
+
     scope: str
     count: int
     window_seconds: int
@@ -17,18 +21,39 @@ class Limit:
     def _key(self, ident: str) -> str:
         return f"ratelimit:{self.scope}:{ident}"
 
+    def spent(self, ident: str) -> bool:
+        return caches["default"].get(self._key(ident), 0) >= self.count
+
     def check(self, ident: str) -> None:
         """Refuse (429 with Retry-After) while the window's budget is spent."""
-        if cache.get(self._key(ident), 0) >= self.count:
+        if self.spent(ident):
             raise Throttled(wait=self.window_seconds)
 
-    def hit(self, ident: str) -> None:
-        key = self._key(ident)
+    def hit(self, ident: str) -> int:
+        """Count one event atomically; returns the count of the window so far."""
+        cache, key = caches["default"], self._key(ident)
+        if isinstance(cache, RedisCache):
+            return _redis_hit(cache, key, self.window_seconds)
+        # Atomic on the local-memory cache (one lock) and on memcached (server-side).
         cache.add(key, 0, timeout=self.window_seconds)
         try:
-            cache.incr(key)
+            return cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=self.window_seconds)
+            return 1
+
+
+def _redis_hit(cache: RedisCache, key: str, window_seconds: int) -> int:
+    """``SET NX EX`` and ``INCR`` in one MULTI/EXEC. Django's ``RedisCache.incr`` checks
+    ``EXISTS`` then ``INCR``: a counter expiring between the two would come back without a
+    TTL and lock its client out for good."""
+    full_key = cache.make_and_validate_key(key)
+    client = cache._cache.get_client(full_key, write=True)  # the redis-py client
+    with client.pipeline(transaction=True) as pipe:
+        pipe.set(full_key, 0, ex=window_seconds, nx=True)
+        pipe.incr(full_key)
+        _, count = pipe.execute()
+    return int(count)
 
 
 def client_ident(request) -> str:

@@ -2,14 +2,18 @@
 
 Shape: ``{"type", "title", "status", "detail", "code", "errors"}`` with a stable ``code``.
 DRF exceptions, service ``DomainError``s and Django's own 404/400/403/500 all end here.
+A lost database connection is a 503 with ``Retry-After``, not a 500: the request may succeed
+once the database is back, and the body never carries the driver's message.
 """
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -20,6 +24,13 @@ from .exceptions import PayloadTooLarge
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://docs.percus.io/problems/"
+
+#: What the database driver raises when the server can't be reached or the connection dropped.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE_DETAIL = "The service is temporarily unavailable; please retry shortly."
+RETRY_AFTER_SECONDS = 5
+
+logger = logging.getLogger(__name__)
 
 _CODE_BY_STATUS = {
     400: "invalid_request",
@@ -34,6 +45,7 @@ _CODE_BY_STATUS = {
     415: "unsupported_media_type",
     429: "rate_limited",
     500: "server_error",
+    503: "service_unavailable",
 }
 # DRF's own codes that have a name of ours.
 _CODE_ALIASES = {
@@ -103,7 +115,20 @@ def _first_code(detail: Any) -> str | None:
     return getattr(detail, "code", None)
 
 
+def log_database_unavailable(request: Any, exc: BaseException) -> None:
+    """The outage goes to the log with its traceback; the client only learns it may retry."""
+    path = getattr(request, "path", "?")
+    logger.error("Database unavailable while serving %s: %s", path, exc, exc_info=exc)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        log_database_unavailable(context.get("request"), exc)
+        response = Response(
+            problem(503, UNAVAILABLE_DETAIL), status=503, content_type=PROBLEM_CONTENT_TYPE
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, DomainError):
         exc_status, detail, code, errors = exc.status, exc.detail, exc.code, exc.errors
         title = exc.title
@@ -112,7 +137,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             exc = exceptions.NotFound()
         elif isinstance(exc, DjangoPermissionDenied):
             exc = exceptions.PermissionDenied()
-        elif isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        elif isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
             exc = PayloadTooLarge()
         elif isinstance(exc, DjangoValidationError):
             exc = exceptions.ValidationError(

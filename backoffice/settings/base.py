@@ -22,7 +22,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PUBLIC_SITE_URL = env.str("PUBLIC_SITE_URL", default=SITE_URL).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backoffice.apps.StaffAdminConfig",  # django.contrib.admin with a throttled login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backoffice.middleware.DefaultContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backoffice.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception sees a view's database failure first (503, not 500).
+    "backoffice.outage.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -142,6 +145,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Percus Backoffice <n
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=250 * 1024 * 1024)
 # JSON request bodies are parsed in memory, so they get a much smaller bound.
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
+# API request bodies are shallow; deeper JSON is refused with 400 before it can reach a
+# recursive serializer or renderer.
+MAX_JSON_DEPTH = 64
+# Django's own in-memory bounds, set deliberately: form bodies and the non-file fields of
+# multipart bodies get the JSON bound; a template upload has at most 200 assets + 5 files.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 205
+# Uploaded files larger than this go to a temporary file as they arrive (Django's default).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 INVITATION_TTL_DAYS = 7
 # Failed token authentications allowed per client address and window (count, seconds).
 AUTH_FAILURE_LIMIT = (env.int("AUTH_FAILURE_LIMIT", default=20), 60)
@@ -149,6 +162,26 @@ AUTH_FAILURE_LIMIT = (env.int("AUTH_FAILURE_LIMIT", default=20), 60)
 CREDENTIAL_RATE_LIMIT = (env.int("CREDENTIAL_RATE_LIMIT", default=600), 60)
 # Requests one client address may make to the public pages (/v/, /player/, /embed/) per window.
 PUBLIC_RATE_LIMIT = (env.int("PUBLIC_RATE_LIMIT", default=300), 60)
+# Failed staff logins on /admin/login/ per client address and per e-mail (count, seconds).
+ADMIN_LOGIN_FAILURE_LIMIT = (env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=10), 15 * 60)
+
+# Every response that sets no policy of its own gets this one (the public pages set theirs).
+# Scripts only from our origin (Django's admin and Swagger UI need no inline script); inline
+# styles are allowed for the admin's status badges and Swagger UI.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -163,7 +196,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "backoffice.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "backoffice.api.multipart.CompleteMultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

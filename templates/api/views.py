@@ -10,13 +10,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.actors import Actor
+from backoffice.api.multipart import CompleteMultiPartParser
 from backoffice.api.serializers import ProblemSerializer
 from backoffice.errors import InvalidRequest
 from backoffice.roles import Perm
@@ -74,7 +75,7 @@ class TemplateViewSet(
             413: ProblemSerializer,
         },
     )
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=False, methods=["post"], parser_classes=[CompleteMultiPartParser, FormParser])
     def upload(self, request, **kwargs):
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key and len(key) > MAX_IDEMPOTENCY_KEY:

@@ -1,17 +1,14 @@
 """Members and roles (SPEC §3): roles come from the database, the last OrganizationAdmin
-stays (also under concurrency), and deactivation takes access away until reactivation."""
-
-import threading
+stays (under concurrency: tests/reliability/test_concurrency_invariants.py), and
+deactivation takes access away until reactivation."""
 
 import pytest
-from django.db import connections
 
 from backoffice.actors import Actor
 from backoffice.models import AuditEvent, Membership, User
 from backoffice.roles import Role
 from backoffice.services import membership_set_role
 from tests.backoffice.factories import member, token_for
-from tests.conftest import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -236,74 +233,6 @@ def test_an_inactive_admin_does_not_count_as_the_remaining_one(org, users, clien
     second = member(org, Role.ORGANIZATION_ADMIN)
     User.objects.filter(pk=second.pk).update(status=User.Status.SUSPENDED)
     assert set_role(client_for(admin), org, admin, "Viewer").status_code == 409
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_admins_demoting_each_other_at_once_leave_one_admin(org, users):
-    """Two requests race to demote the two last admins: the organization lock serialises
-    them, so exactly one wins on PostgreSQL."""
-    first = users["OrganizationAdmin"]
-    second = member(org, Role.ORGANIZATION_ADMIN)
-    clients = {first: Client(second), second: Client(first)}  # each demotes the other
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def demote(target):
-        try:
-            barrier.wait(timeout=10)
-            response = set_role(clients[target], org, target, "Viewer")
-            statuses.append(response.status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=demote, args=(user,)) for user in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    # The loser is refused either by the last-admin rule (409) or, when the winner committed
-    # before its role was read, because it is no longer an admin (403).
-    assert sorted(statuses) in ([200, 403], [200, 409])
-    admins = Membership.objects.filter(
-        organization=org, role=Role.ORGANIZATION_ADMIN, deactivated_at__isnull=True
-    )
-    assert admins.count() == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_deactivating_and_demoting_the_two_last_admins_at_once_leaves_one(org, users):
-    first = users["OrganizationAdmin"]
-    second = member(org, Role.ORGANIZATION_ADMIN)
-    owner_client = Client(users["Owner"])
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def run(action):
-        try:
-            barrier.wait(timeout=10)
-            statuses.append(action().status_code)
-        finally:
-            connections.close_all()
-
-    actions = [
-        lambda: owner_client.post(member_url(org, first, "deactivate")),
-        lambda: set_role(Client(users["Owner"]), org, second, "Viewer"),
-    ]
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert sorted(statuses) == [200, 409]
-    admins = Membership.objects.filter(
-        organization=org,
-        role=Role.ORGANIZATION_ADMIN,
-        deactivated_at__isnull=True,
-        user__status=User.Status.ACTIVE,
-    )
-    assert admins.count() == 1
 
 
 # Deactivation and reactivation ---------------------------------------------------------

@@ -1,11 +1,9 @@
 """The core services, called directly: the rules hold whoever calls them (API, admin,
 management commands), and each change leaves its audit event."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from backoffice import secrets
@@ -142,37 +140,6 @@ def test_the_owner_acts_as_admin_everywhere_and_is_never_deactivated(org, users)
     owner.refresh_from_db()
     assert owner.status == User.Status.ACTIVE
     assert org_role(owner, org) == Role.ORGANIZATION_ADMIN
-
-
-@pytest.mark.django_db(transaction=True)
-def test_deactivating_the_two_last_admins_at_once_keeps_one(org, users):
-    first = users["OrganizationAdmin"]
-    second = member(org, Role.ORGANIZATION_ADMIN)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def deactivate(user):
-        try:
-            barrier.wait(timeout=10)
-            member_deactivate(actor=SYSTEM, membership=Membership.objects.get(user=user))
-            outcomes.append("ok")
-        except Conflict:
-            outcomes.append("conflict")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deactivate, args=(u,)) for u in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(outcomes) == ["conflict", "ok"]
-    assert (
-        Membership.objects.filter(
-            organization=org, role=Role.ORGANIZATION_ADMIN, deactivated_at__isnull=True
-        ).count()
-        == 1
-    )
 
 
 # Tokens --------------------------------------------------------------------------------

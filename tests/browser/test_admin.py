@@ -1,4 +1,5 @@
-"""The staff admin in a real browser: log in, find a project, act on it through a service."""
+"""The staff admin in a real browser: log in, find a project, act on it through a service.
+Every page runs under the default Content-Security-Policy: any violation fails the test."""
 
 import pytest
 
@@ -8,6 +9,36 @@ from tests.backoffice.factories import PASSWORD, UserFactory
 from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Reported by the page itself, beside what Chromium logs to the console.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation(page):
+    violations = []
+    page.add_init_script(REPORT_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            ("Content Security Policy" in message.text or "CSP violation" in message.text)
+            and violations.append(message.text)
+        ),
+    )
+    yield violations
+    assert violations == []
+
+
+def log_in(page, live_server, user) -> None:
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 def test_staff_activates_a_project_from_the_changelist(live_server, page, org):
@@ -53,3 +84,25 @@ def test_a_refused_action_shows_its_reason(live_server, page, org, users):
     page.click("button[name=index]")
 
     assert "can't become Active" in page.locator("ul.messagelist").inner_text()
+
+
+def test_forms_with_widgets_run_under_the_policy(live_server, page, org, users):
+    make_project(org, name="Seguro Auto")
+    log_in(page, live_server, users["Owner"])
+
+    page.goto(f"{live_server.url}/admin/projects/project/add/")
+    page.locator("#project_form").wait_for()
+    page.goto(f"{live_server.url}/admin/backoffice/user/")
+    page.locator("#result_list").wait_for()
+    page.click("#searchbar")  # the admin's scripts are loaded and running
+    assert page.evaluate("typeof django !== 'undefined' && typeof django.jQuery") == "function"
+
+
+def test_swagger_ui_renders_the_api_under_the_policy(live_server, page, db):
+    response = page.goto(f"{live_server.url}/api/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+    page.locator(".opblock").first.wait_for()  # the schema was fetched and rendered
+
+    assert page.locator(".opblock").count() > 40
+    assert "Percus Backoffice API" in page.locator(".info .title").inner_text()

@@ -1,13 +1,11 @@
-"""The operator commands of projects (SPEC §13): ``archive_projects`` and ``purge_trash``
-(concurrency; the rest of purge is in test_trash.py)."""
+"""The operator command ``archive_projects`` (SPEC §13). ``purge_trash`` is in test_trash.py;
+both commands run twice at once in tests/reliability/test_commands_concurrently.py."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.utils import timezone
 
 from backoffice.actors import Actor
@@ -141,33 +139,3 @@ def test_archive_reports_already_archived(org, capsys):
     captured = capsys.readouterr()
     assert "1 skipped" in captured.out
     assert "already archived" in captured.err
-
-
-# purge_trash under concurrency -------------------------------------------------------------
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-def test_two_purges_at_once_purge_each_batch_once(org):
-    projects = [make_project(org, name=f"Old {n}") for n in range(8)]
-    for project in projects:
-        project_trash(actor=SYSTEM, project=project)
-    Project.objects.update(trashed_at=timezone.now() - timedelta(days=30))
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            call_command("purge_trash", stdout=open("/dev/null", "w"))  # noqa: SIM115
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert not Project.objects.exists()
-    assert AuditEvent.objects.filter(event_type="PROJECT_PURGED").count() == len(projects)

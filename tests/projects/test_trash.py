@@ -367,38 +367,3 @@ def test_admin_trash_and_restore_actions_go_through_the_services(client, org):
     assert Project.objects.trashed().count() == 0
     assert AuditEvent.objects.filter(event_type="PROJECT_RESTORED").count() == 3
     assert child.pk
-
-
-@pytest.mark.django_db(transaction=True)
-def test_restore_racing_a_create_for_the_same_slug_gives_two_slugs(org):
-    import threading
-
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks and unique indexes under concurrency need PostgreSQL")
-    old = make_project(org, name="Campaign")
-    project_trash(actor=SYSTEM, project=old)
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def run(work) -> None:
-        try:
-            barrier.wait()
-            work()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(lambda: project_restore(actor=SYSTEM, project=old),)),
-        threading.Thread(target=run, args=(lambda: make_project(org, name="Campaign"),)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    slugs = sorted(Project.objects.live().values_list("slug", flat=True))
-    assert slugs == ["campaign", "campaign-2"]

@@ -1,6 +1,7 @@
 """``archive_projects``: archive projects named by id or slug, or those inactive for
 ``--inactive-days`` days (Active or Draft, not updated since), through the same service as
-the API (channels unpublished, events recorded). One transaction per project."""
+the API (channels unpublished, events recorded). One transaction per project, the project
+row locked: two runs at once archive each project once, the later one skips it."""
 
 from datetime import timedelta
 from uuid import UUID
@@ -71,7 +72,15 @@ class Command(BaseCommand):
                 continue
             try:
                 project_archive(actor=actor, project=project)
+            except Project.DoesNotExist:
+                skipped += 1  # deleted since it was listed
+                self.stderr.write(f"Skipped {project.name} ({project.pk}): no longer exists.")
+                continue
             except DomainError as error:
+                if Project.objects.filter(pk=project.pk, status=Status.ARCHIVED).exists():
+                    skipped += 1  # another run (or a user) archived it since it was listed
+                    self.stderr.write(f"Skipped {project.name} ({project.pk}): already archived.")
+                    continue
                 failed += 1
                 self.stderr.write(f"Failed {project.name} ({project.pk}): {error.detail}")
                 continue
