@@ -29,6 +29,12 @@ class Limit:
         if self.spent(ident):
             raise Throttled(wait=self.window_seconds)
 
+    def take(self, ident: str) -> None:
+        """Count one event and refuse it (429 with Retry-After) past the window's budget: one
+        cache round trip, for limits that count every request rather than failures."""
+        if self.hit(ident) > self.count:
+            raise Throttled(wait=self.window_seconds)
+
     def hit(self, ident: str) -> int:
         """Count one event atomically; returns the count of the window so far."""
         cache, key = caches["default"], self._key(ident)

@@ -74,9 +74,7 @@ class CredentialBasicAuthentication(LimitedFailuresAuthentication):
 
     def verify(self, request, header: list[bytes]) -> tuple[CredentialPrincipal, ApiCredential]:
         credential = self._authenticate(header)
-        per_key = credential_request_limit()
-        per_key.check(credential.api_key)
-        per_key.hit(credential.api_key)
+        credential_request_limit().take(credential.api_key)
         self._check_view_allows(request)
         return CredentialPrincipal(credential=credential), credential
 

@@ -69,13 +69,12 @@ def _harden(response: HttpResponse, *, frame_ancestors: str = "'none'", scripts:
 
 
 def _limited(scope: str, setting: tuple[int, int], ident: str) -> int | None:
-    """Seconds to wait when the budget is spent, else None (and the request is counted)."""
+    """Counts the request; the seconds to wait when the budget is spent, else None."""
     limit = Limit(scope, *setting)
     try:
-        limit.check(ident)
+        limit.take(ident)
     except Throttled as throttled:
-        return int(throttled.wait or limit.window_seconds)
-    limit.hit(ident)
+        return int(throttled.wait)
     return None
 
 
