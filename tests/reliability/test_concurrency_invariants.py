@@ -28,6 +28,7 @@ from tests.backoffice.factories import OrganizationFactory, member, token_for
 from tests.concurrency import run_each_together, run_together
 from tests.conftest import Client
 from tests.projects.factories import make_project
+from tests.shares.test_public_shares import BODY as SHARE_BODY
 from tests.templates.helpers import fixture_file, make_template, stored_files
 
 pytestmark = [
@@ -36,14 +37,6 @@ pytestmark = [
 ]
 
 SYSTEM = Actor.system("tests")
-SHARE = {
-    "publicTitle": "Your personalized credit card offer",
-    "publicSubtitle": "See the offer prepared just for you",
-    "locale": "es-CL",
-    "ctaLabel": "Apply now",
-    "ctaUrl": "https://bank.example.com/apply",
-    "personalizationData": {"firstName": "Ana"},
-}
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +109,7 @@ def test_concurrent_puts_leave_exactly_one_share():
     def upsert() -> int:
         client = Client()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        body = {**SHARE, "publicTitle": f"Title {next(counter)}"}
+        body = {**SHARE_BODY, "publicTitle": f"Title {next(counter)}"}
         url = f"/api/Projects/{project.pk}/public-video-shares/PROD"
         return client.put(url, body, format="json").status_code
 
