@@ -37,6 +37,26 @@ def _int_param(request, name: str, default: int, maximum: int | None = None) -> 
     return min(value, maximum) if maximum else value
 
 
+def capped_count(queryset: QuerySet) -> int:
+    """The count up to ``COUNT_CAP + 1`` (a larger value also means "more than the cap"):
+    by the queryset's own ``count_capped`` where it has one, else of the primary keys only,
+    so no annotation, join or ordering is computed."""
+    if hasattr(queryset, "count_capped"):
+        return queryset.count_capped(COUNT_CAP)
+    return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+def _page(queryset: QuerySet, offset: int, limit: int) -> QuerySet:
+    """The rows ``offset`` to ``offset + limit``. Past the first page, the skipped rows are
+    found by their primary keys alone, in a subquery of the same query: the database then
+    computes the joins and annotations (e.g. a comment count) of the page's rows only, not
+    of every row it skips (bench, page 1 000 of 100 000 projects)."""
+    if not offset:
+        return queryset[:limit]
+    page = queryset.values("pk")[offset : offset + limit]
+    return queryset.filter(pk__in=page)
+
+
 def _after(queryset: QuerySet, cursor: str) -> QuerySet:
     created_at, pk = decode_cursor(cursor)
     # The redundant ``created_at <= X`` lets PostgreSQL seek in the (…, -created_at, -id)
@@ -97,8 +117,8 @@ class OffsetOrCursorPagination(CursorPagination):
             return super().paginate_queryset(queryset, request, view)
         self.limit = _int_param(request, "limit", DEFAULT_LIMIT, MAX_LIMIT)
         self.offset = _int_param(request, "offset", 0)
-        self.total = queryset.order_by()[: COUNT_CAP + 1].count()
-        rows = list(queryset[self.offset : self.offset + self.limit])
+        self.total = capped_count(queryset)
+        rows = list(_page(queryset, self.offset, self.limit))
         ordering = queryset.query.order_by or queryset.model._meta.ordering
         keyset = tuple(ordering) == KEYSET_ORDERING
         more = self.offset + len(rows) < self.total

@@ -11,11 +11,11 @@ Trashed projects leave every list and every nested endpoint. They are reached:
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from backoffice.actors import Actor
 from backoffice.api.exceptions import InsufficientRole
+from backoffice.api.multipart import CompleteMultiPartParser
 from backoffice.api.parsers import BoundedJSONParser
 from backoffice.api.serializers import Serializer
 from backoffice.permissions import has_perm
@@ -180,7 +180,7 @@ class ProjectExtrasMixin:
     @action(
         detail=True,
         methods=["put", "delete"],
-        parser_classes=[BoundedJSONParser, MultiPartParser],
+        parser_classes=[BoundedJSONParser, CompleteMultiPartParser],
     )
     def thumbnail(self, request, pk=None):
         project = self.get_object()

@@ -28,6 +28,19 @@ ORGANIZATION_PARAM = OpenApiParameter(
 )
 
 
+#: What a list row reads (``ProjectSerializer``): of the joined rows, only what it shows.
+LIST_COLUMNS = (
+    *(
+        field.name
+        for field in Project._meta.concrete_fields
+        if field.name not in {"trash_batch", "organization", "created_by"}
+    ),
+    "organization__default_locale",
+    "created_by__email",
+    "created_by__display_name",
+)
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[ORGANIZATION_PARAM, TRASHED_PARAM]),
     create=extend_schema(
@@ -72,6 +85,8 @@ class ProjectViewSet(
         )
         if self.organization is not None:
             projects = projects.filter(organization=self.organization)
+        if self.action == "list":
+            projects = projects.only(*LIST_COLUMNS)
         return projects
 
     @cached_property

@@ -11,7 +11,7 @@ from backoffice.services import member_deactivate
 from projects.constants import Visibility
 from projects.models import Project
 from projects.services import project_grant_remove, project_grant_set
-from tests.backoffice.factories import OrganizationFactory, member
+from tests.backoffice.factories import OrganizationFactory, UserFactory, member
 from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +250,39 @@ def test_the_owner_can_narrow_to_any_organization(org, other_org, users, client_
     response = client_for(users["Owner"]).get(f"/api/Projects?organizationId={org.pk}")
 
     assert [item["id"] for item in response.json()["items"]] == [str(ours.pk)]
+
+
+@pytest.mark.parametrize("cap", [1, 3, 100])
+def test_the_capped_count_counts_exactly_the_visible_projects(
+    cap, org, other_org, users, deactivated
+):
+    """``count_capped`` counts the organization part and the grants part separately; they
+    must add up to the visible projects, each once, whatever the cap."""
+    creator = users["ProjectManager"]
+    guest = member(other_org, Role.VIEWER)
+    in_group = member(other_org, Role.VIEWER)
+    group = Group.objects.create(name="Campaigns")
+    in_group.groups.add(group)
+    make_project(org, name="Open")
+    make_project(org, name="Open and granted")
+    own_private = make_project(org, name="Own", creator=creator, visibility=Visibility.PRIVATE)
+    for n in range(3):
+        private = make_project(org, name=f"Private {n}", visibility=Visibility.PRIVATE)
+        grant(private, Role.VIEWER, user=guest)
+        grant(private, Role.VIEWER, user=creator)
+        grant(private, Role.VIEWER, user=deactivated)
+        grant(private, Role.VIEWER, group=group)
+    open_granted = Project.objects.get(name="Open and granted")
+    grant(open_granted, Role.VIEWER, user=guest)
+    grant(open_granted, Role.VIEWER, user=users["Viewer"])  # deactivated there: invisible
+    grant(own_private, Role.VIEWER, user=creator)  # seen twice over: counted once
+    make_project(other_org, name="Elsewhere")
+
+    outsider = UserFactory()  # no organization at all: sees its grant only
+    grant(open_granted, Role.VIEWER, user=outsider)
+
+    for user in (guest, in_group, creator, deactivated, outsider, users["OrganizationAdmin"]):
+        visible = Project.objects.live().visible_to(user)
+        expected = len({project.pk for project in visible})
+        counted = visible.count_capped(cap)
+        assert counted == expected if expected <= cap else counted > cap, (user, expected)
