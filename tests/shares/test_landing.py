@@ -253,6 +253,20 @@ def test_the_landing_page_reads_in_one_query_and_counts_in_one(web, share):
     assert queries.captured_queries[1]["sql"].startswith("UPDATE")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_count_commits_asynchronously(web, org):
+    share = make_share(published_project(org)[0])
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert landing(web, share).status_code == 200
+    assert queries.captured_queries[1]["sql"].startswith("SET LOCAL synchronous_commit TO OFF;")
+    assert len(queries) == 6
+    assert PublicVideoShare.objects.get(pk=share.pk).view_count == 3
+    with connection.cursor() as cursor:  # nothing leaks into the connection's later work
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+
+
 def test_the_cta_redirect_runs_two_queries(web, share):
     with CaptureQueriesContext(connection) as queries:
         assert web.get(f"/v/{share.slug}/cta").status_code == 302
