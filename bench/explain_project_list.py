@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/percus_bench"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/percus_bench_h100k"
 COUNT_CAP = 10_000  # backoffice.api.pagination.COUNT_CAP
 
 #: name -> (email, filter by the organization?, extra filter, description)

@@ -1,5 +1,5 @@
 """Measure the project list over HTTP against the app run as in production, and write
-bench/RESULTS.md.
+bench/RESULTS-list.md.
 
     uv run python bench/generate_projects.py --projects 100000     # once
     uv run python bench/measure_project_list.py [--database-url …] [--workers 3]
@@ -15,15 +15,10 @@ stopped at the end whatever happens. The tokens are revoked at the end too.
 
 import argparse
 import http.client
-import io
 import json
 import os
-import platform
 import re
-import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,17 +26,28 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/percus_bench"
-HOST = "127.0.0.1"
-TOKEN_PATTERN = re.compile(r"pbt_[0-9A-Za-z]{8}_[0-9A-Za-z]{46}")
+from harness import (  # noqa: E402 - after the path set-up
+    HOST,
+    Gunicorn,
+    fmt,
+    machine_facts,
+    make_token,
+    parse_duration,
+    production_env,
+    revoke_tokens,
+    server_database_url,
+    setup_django,
+)
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/percus_bench_h100k"
 ADMIN, VIEWER, GUEST = "admin@bench.example", "viewer@bench.example", "guest@other.example"
 SEARCH_WORD, SEARCH_MISS, TAG = "mortgage", "zqxj", "whatsapp"
 DEEP_ROW = 89_000  # a deep page: this many rows down the list
@@ -69,7 +75,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=4, help="load test connections")
     parser.add_argument("--no-wrk", action="store_true", help="use the Python load loop")
     parser.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN section")
-    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS-list.md"))
     args = parser.parse_args(argv)
     if not 1 <= args.workers <= 8:
         parser.error("--workers: 1 to 8")
@@ -81,139 +87,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 # The server -------------------------------------------------------------------------------
 
 
-def server_database_url(url: str, options: str) -> str:
-    parts = urlsplit(url)
-    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        sys.exit("error: the benchmark runs on a local PostgreSQL only (127.0.0.1).")
-    if not options:
-        return url
-    query = "&".join(filter(None, [parts.query, urlencode({"options": options}, quote_via=quote)]))
-    return urlunsplit(parts._replace(query=query))
-
-
-def production_env(database_url: str) -> dict[str, str]:
-    env = {
-        "DJANGO_SETTINGS_MODULE": "backoffice.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": HOST,
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url,
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-        "EMAIL_URL": "dummymail://",
-    }
-    return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
-    def __init__(self, env: dict[str, str], workers: int, log_path: Path):
-        self.port = free_port()
-        self.log_path = log_path
-        self.log = log_path.open("wb")
-        command = [
-            sys.executable, "-m", "gunicorn", "backoffice.wsgi:application",
-            "--bind", f"{HOST}:{self.port}", "--workers", str(workers),
-            "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5",
-            "--log-level", "warning", "--error-logfile", "-",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log_tail()}")
-            try:
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s")
-
-    def log_tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)  # its own session, started above
-                self.process.wait(timeout=5)
-        self.log.close()
-
-
 # Django side: tokens, dataset facts, EXPLAIN ----------------------------------------------
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)  # the same SECRET_KEY as the server: token digests depend on it
-    import django
-
-    django.setup()
-
-
-def make_token(email: str) -> tuple[str, str]:
-    """A read token for the user: by ``manage.py create_api_token`` when the project has it,
-    else by the service. Returns (token, how)."""
-    from django.core.management import CommandError, call_command, get_commands
-
-    from backoffice.actors import Actor
-    from backoffice.models import User
-    from backoffice.services import token_create
-
-    if "create_api_token" in get_commands():
-        for argv in (["--email", email, "--scope", "read"], [email]):
-            out = io.StringIO()
-            try:
-                call_command("create_api_token", *argv, stdout=out, stderr=io.StringIO())
-            except (CommandError, SystemExit, TypeError, ValueError):
-                continue
-            found = TOKEN_PATTERN.search(out.getvalue())
-            if found:
-                return found.group(0), "manage.py create_api_token"
-    created = token_create(
-        actor=Actor.system("bench"),
-        user=User.objects.get(email=email),
-        name="bench",
-        scope="read",
-        expires_at=datetime.now(UTC) + timedelta(hours=6),
-    )
-    return created.value, "backoffice.services.token_create"
-
-
-def revoke_tokens(tokens: dict[str, str]) -> None:
-    from backoffice.actors import Actor
-    from backoffice.models import ApiToken
-    from backoffice.secrets import token_prefix
-    from backoffice.services import token_revoke
-
-    for value in tokens.values():
-        prefix = token_prefix(value, "pbt")
-        token = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
-        if token is not None:
-            token_revoke(actor=Actor.system("bench"), token=token)
 
 
 def dataset_facts() -> dict:
@@ -419,11 +293,6 @@ def scenarios(facts: dict, tokens: dict[str, str]) -> list[tuple[str, str, str, 
 # Load ---------------------------------------------------------------------------------------
 
 
-def parse_duration(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
-
-
 def load_wrk(port, path, token, args) -> dict:
     command = [
         "wrk", "-t", str(min(2, args.connections)), "-c", str(args.connections),
@@ -482,42 +351,6 @@ def load_python(port, path, token, args) -> dict:
 
 
 # Report -------------------------------------------------------------------------------------
-
-
-def machine_facts() -> dict:
-    memory = cpu = ""
-    try:
-        meminfo = Path("/proc/meminfo").read_text()
-        kb = int(re.search(r"MemTotal:\s+(\d+) kB", meminfo).group(1))
-        memory = f"{kb / 1024 / 1024:.1f} GiB"
-        cpu = re.search(r"model name\s+:\s+(.*)", Path("/proc/cpuinfo").read_text()).group(1)
-    except (OSError, AttributeError):
-        pass
-    commit = ""
-    git = shutil.which("git")
-    if git:
-        run = subprocess.run  # read-only queries of the work tree
-        head = run([git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-        dirty = run([git, "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
-        commit = head.stdout.strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else "")
-    import django
-    import gunicorn
-    import rest_framework
-
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "versions": f"Django {django.__version__}, DRF {rest_framework.__version__}, "
-        f"gunicorn {gunicorn.__version__}",
-        "commit": commit,
-    }
-
-
-def fmt(value: float) -> str:
-    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
 def write_report(path, args, machine, facts, results, loads, plans, token_how, started) -> None:
