@@ -15,6 +15,12 @@ from backoffice.roles import Role
 from .constants import Visibility
 
 
+def _db_id(user: User):
+    """The user's id as the database stores it (raw SQL gets no field conversion; SQLite
+    keeps UUIDs as text)."""
+    return User._meta.pk.get_db_prep_value(user.pk, connection)
+
+
 def _granted_ids(user: User) -> RawSQL:
     """The ids of the projects granted to the user, directly or through a group. Written
     as SQL because it is part of every list query: building and compiling it as querysets
@@ -29,7 +35,8 @@ def _granted_ids(user: User) -> RawSQL:
         JOIN "{User.groups.through._meta.db_table}" ug ON ug."group_id" = g."group_id"
         WHERE ug."user_id" = %s
     """  # noqa: S608 - only the models' own table names are interpolated
-    return RawSQL(sql, (user.pk, user.pk))  # noqa: S611 - the user id is a parameter
+    user_id = _db_id(user)
+    return RawSQL(sql, (user_id, user_id))  # noqa: S611 - the user id is a parameter
 
 
 def _left_organizations(user: User) -> RawSQL:
@@ -38,7 +45,7 @@ def _left_organizations(user: User) -> RawSQL:
         SELECT "organization_id" FROM "{Membership._meta.db_table}"
         WHERE "user_id" = %s AND "deactivated_at" IS NOT NULL
     """  # noqa: S608 - only the model's own table name is interpolated
-    return RawSQL(sql, (user.pk,))  # noqa: S611 - the user id is a parameter
+    return RawSQL(sql, (_db_id(user),))  # noqa: S611 - the user id is a parameter
 
 
 class _AnyOf(Func):
