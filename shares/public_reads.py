@@ -210,7 +210,7 @@ def landing_share(slug: str) -> LandingShare | None:
     with _cursor() as cursor:
         cursor.execute(_landing_sql(), params)
         row = cursor.fetchone()
-    return LandingShare.from_row(tuple(row)) if row is not None else None
+    return LandingShare.from_row(row) if row is not None else None
 
 
 @cache
@@ -308,5 +308,5 @@ def embed_channel(api_key: str, handle: str) -> EmbedChannel | None:
     params = {"key": api_key, "handle": handle, "archived": ProjectStatus.ARCHIVED}
     with _cursor() as cursor:
         cursor.execute(_embed_sql(), params)
-        rows = tuple(tuple(row) for row in cursor.fetchall())
+        rows = tuple(cursor.fetchall())
     return EmbedChannel.from_rows(rows) if rows else None

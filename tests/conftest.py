@@ -16,6 +16,13 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """Every test stores its files in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Banco Andino", slug="banco-andino")

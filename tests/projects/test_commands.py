@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("tests")
 
 
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def idle(project: Project, days: int) -> None:
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now() - timedelta(days=days))
 

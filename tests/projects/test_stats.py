@@ -27,12 +27,6 @@ pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("tests")
 
 
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def fill(project, users, n: int) -> None:
     """``n`` of everything the stats count."""
     org = project.organization

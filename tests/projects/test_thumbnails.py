@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("tests")
 
 
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def png(width: int, height: int, fmt: str = "PNG") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (200, 30, 30)).save(out, format=fmt)

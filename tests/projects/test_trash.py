@@ -33,12 +33,6 @@ pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("tests")
 
 
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def family(org):
     """A parent with a child and a grandchild."""
     parent = make_project(org, name="Parent")

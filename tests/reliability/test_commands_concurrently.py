@@ -29,12 +29,6 @@ SYSTEM = Actor.system("tests")
 PROJECTS = 12
 
 
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def run_twice_at_once(*args: str) -> list[str]:
     """Run the command in two threads released together; returns each run's output."""
 

@@ -39,12 +39,6 @@ pytestmark = [
 SYSTEM = Actor.system("tests")
 
 
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def active_admins(organization) -> int:
     return Membership.objects.filter(
         organization=organization,
