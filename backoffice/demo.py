@@ -9,6 +9,9 @@ from .actors import Actor
 from .models import Organization, User
 from .roles import Role
 
+#: The demo organization's slug (the home page looks for the demo by it).
+DEMO_ORGANIZATION_SLUG = "banco-andino"
+
 
 @dataclass
 class Demo:

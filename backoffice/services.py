@@ -237,6 +237,32 @@ def member_reactivate(*, actor: Actor, membership: Membership) -> Membership:
 
 
 @transaction.atomic
+def user_grant_model_permissions(*, actor: Actor, user: User, app_labels: list[str]) -> User:
+    """Give a staff user Django's model permissions on these apps (what opens their admin
+    pages; what the user may do on each object is still decided by their roles)."""
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    missing = list(
+        Permission.objects.filter(content_type__app_label__in=app_labels)
+        .exclude(pk__in=user.user_permissions.values("pk"))
+        .select_related("content_type")
+    )
+    added = sorted(f"{p.content_type.app_label}.{p.codename}" for p in missing)
+    if not added:
+        return user
+    user.user_permissions.add(*missing)
+    record_event(
+        event_type="USER_PERMISSIONS_GRANTED",
+        actor=actor,
+        organization=None,
+        targets=[target(user)],
+        changes={"permissions": {"before": None, "after": added}},
+    )
+    return user
+
+
+@transaction.atomic
 def user_set_owner(*, actor: Actor, user: User, is_owner: bool) -> User:
     """Make the user the system Owner (a superuser with staff access), or take it away.
 

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from shares.home import home
+
 from . import health, pages
 
 urlpatterns = [
@@ -14,6 +16,7 @@ urlpatterns = [
     path("api/", include("credentials.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("shares.urls")),
+    path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("invitations/<str:token>", pages.accept_invitation, name="invitation-page"),

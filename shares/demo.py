@@ -1,12 +1,24 @@
-"""Demo publishing for ``load_demo_data``: the demo template goes to DEV and PROD."""
+"""Demo publishing for ``load_demo_data``: the demo template goes to DEV and PROD, and PROD
+gets an enabled public share, so the demo's landing page plays at once."""
 
-from backoffice.demo import Demo
+from backoffice.demo import DEMO_ORGANIZATION_SLUG, Demo
 from projects.models import Project
 from templates.demo import DEMO_PROJECT_SLUG, DEMO_TEMPLATE_NAME
 from templates.models import Template
 
-from .models import DistributionChannel
-from .services import channel_publish
+from .constants import ShareStatus
+from .models import DistributionChannel, PublicVideoShare
+from .services import channel_publish, share_upsert
+
+DEMO_SHARE_CHANNEL = "PROD"
+DEMO_SHARE = {
+    "public_title": "Tu tarjeta pre-aprobada te espera",
+    "public_subtitle": "Un video hecho para ti, Camila.",
+    "locale": "es-CL",
+    "cta_label": "Solicitar ahora",
+    "cta_url": "https://example.com/banco-andino/tarjeta",
+    "personalization_data": {"firstName": "Camila"},
+}
 
 
 def load_demo_channels(demo: Demo) -> None:
@@ -28,3 +40,22 @@ def load_demo_channels(demo: Demo) -> None:
             channel_publish(
                 actor=demo.actor, project=project, channel=channel, template_id=template.pk
             )
+    if not PublicVideoShare.objects.filter(project=project, channel=DEMO_SHARE_CHANNEL).exists():
+        share_upsert(
+            actor=demo.actor, project=project, channel=DEMO_SHARE_CHANNEL, fields=DEMO_SHARE
+        )
+
+
+def demo_share() -> PublicVideoShare | None:
+    """The demo's enabled PROD share, if the demo data is loaded (the home page links it)."""
+    return (
+        PublicVideoShare.objects.filter(
+            project__organization__slug=DEMO_ORGANIZATION_SLUG,
+            project__slug=DEMO_PROJECT_SLUG,
+            project__trashed_at__isnull=True,
+            channel=DEMO_SHARE_CHANNEL,
+            status=ShareStatus.ENABLED,
+        )
+        .select_related("project")
+        .first()
+    )

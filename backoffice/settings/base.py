@@ -20,6 +20,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PUBLIC_SITE_URL = env.str("PUBLIC_SITE_URL", default=SITE_URL).rstrip("/")
+# The home page links the demo's landing page (development; see shares/home.py).
+HOME_LINKS_DEMO = env.bool("HOME_LINKS_DEMO", default=False)
 
 INSTALLED_APPS = [
     "backoffice.apps.StaffAdminConfig",  # django.contrib.admin with a throttled login

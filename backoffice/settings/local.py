@@ -6,3 +6,4 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+HOME_LINKS_DEMO = env.bool("HOME_LINKS_DEMO", default=True)

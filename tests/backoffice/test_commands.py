@@ -255,10 +255,11 @@ def test_load_demo_data_creates_a_user_of_each_role_and_an_owner(db):
     assert owner.check_password("demo-password")
 
 
-def test_load_demo_data_prints_the_admin_login(db):
+def test_load_demo_data_prints_the_staff_admin_and_owner_logins(db):
     lines = run("load_demo_data")
 
-    assert "Admin login: admin@demo.percus.local / demo-password" in lines
+    assert "Staff admin login (OrganizationAdmin): admin@demo.percus.local / demo-password" in lines
+    assert "Owner login (superuser): owner@demo.percus.local / demo-password" in lines
 
 
 def test_load_demo_data_twice_creates_no_duplicates(db):
@@ -296,7 +297,10 @@ def test_load_demo_data_keeps_a_changed_password_and_says_so(db):
 
     lines = run("load_demo_data")
 
-    assert not any(line.endswith("/ demo-password") for line in lines)
+    staff_line = next(line for line in lines if line.startswith("Staff admin login"))
+    assert "/ demo-password" not in staff_line
+    assert "(its password was changed; it is not 'demo-password')" in "\n".join(lines)
+    assert "Owner login (superuser): owner@demo.percus.local / demo-password" in lines
     admin.refresh_from_db()
     assert admin.check_password("changed-by-hand")
 

@@ -50,6 +50,7 @@ share = share_upsert(
     channel="PROD",
     fields={"public_title": "Hola", "cta_label": "Ir", "cta_url": "https://example.com/"},
 ).share
+seen["home"] = client.get("/").status_code
 seen["landing"] = client.get(f"/v/{share.slug}").status_code
 seen["cta"] = client.get(f"/v/{share.slug}/cta").status_code
 manifest = client.get(

@@ -34,6 +34,7 @@ def test_the_demo_works_on_sqlite(tmp_path):
     assert seen.pop(audit) == 403
     failed = {what: status for what, status in seen.items() if status >= 400}
     assert not failed, failed
+    assert seen["home"] == 200
     assert seen["landing"] == 200
     assert seen["cta"] == 302
     assert seen["manifest"] == 200

@@ -6,14 +6,14 @@ created. Each part is one method, so later parts (projects, templates…) slot i
 """
 
 from backoffice import services
-from backoffice.demo import Demo, demo_parts
+from backoffice.demo import DEMO_ORGANIZATION_SLUG, Demo, demo_parts
 from backoffice.models import ApiToken, Organization, User
 from backoffice.roles import Role
 
 from ._base import ServiceCommand, get_or_create_user, set_membership
 
 DEFAULT_PASSWORD = "demo-password"
-ORGANIZATION = {"name": "Banco Andino", "slug": "banco-andino", "default_locale": "es-CL"}
+ORGANIZATION = {"name": "Banco Andino", "slug": DEMO_ORGANIZATION_SLUG, "default_locale": "es-CL"}
 # The OrganizationAdmin comes first: demoting anyone else never leaves the org without one.
 MEMBERS = [
     ("admin@demo.percus.local", Role.ORGANIZATION_ADMIN, "Ana Administradora"),
@@ -23,14 +23,24 @@ MEMBERS = [
 ]
 OWNER = ("owner@demo.percus.local", "Olga Owner")
 TOKEN_NAME = "demo"
+#: The apps whose admin pages the demo's staff OrganizationAdmin works in.
+STAFF_APP_LABELS = [
+    "backoffice",
+    "projects",
+    "video_templates",
+    "shares",
+    "credentials",
+    "collaboration",
+]
 
 
 class Command(ServiceCommand):
     help = (
         "Load a demo organization, Banco Andino (banco-andino, es-CL), with one user of each "
-        "role and a system Owner, all with the same password, and print the admin login "
-        "and a fresh API token of the OrganizationAdmin (the previous demo token is "
-        "revoked). Safe to run again: nothing is duplicated."
+        "role and a system Owner, all with the same password, and print the staff admin "
+        "login (the OrganizationAdmin, who has staff access), the Owner login and a fresh "
+        "API token of the OrganizationAdmin (the previous demo token is revoked). Safe to "
+        "run again: nothing is duplicated."
     )
 
     def add_arguments(self, parser) -> None:
@@ -46,14 +56,16 @@ class Command(ServiceCommand):
         organization = self.load_organization()
         members = self.load_members(organization, password)
         demo = Demo(organization=organization, members=members, actor=self.actor)
-        self.load_owner(password)
+        owner = self.load_owner(password)
         for part in demo_parts:
             part(demo)
         admin = demo.members[Role.ORGANIZATION_ADMIN]
+        self.give_staff_access(admin)
         token = self.issue_token(admin)
         return [
             self.style.SUCCESS("Demo data loaded."),
-            self.login_line("Admin login", admin, password),
+            self.login_line("Staff admin login (OrganizationAdmin)", admin, password),
+            self.login_line("Owner login (superuser)", owner, password),
             f"Demo API token (OrganizationAdmin): {token}",
         ]
 
@@ -87,6 +99,16 @@ class Command(ServiceCommand):
         )
         self.note(f"Owner {email}: {'created' if created else 'exists'}.")
         return owner
+
+    def give_staff_access(self, user: User) -> None:
+        """The OrganizationAdmin opens ``/admin/``: staff access, and the model permissions
+        of the product's apps (what they may do on each object is still their role's)."""
+        if not user.is_staff:
+            services.user_update_profile(actor=self.actor, user=user, is_staff=True)
+            self.note(f"User {user.email}: given staff access.")
+        services.user_grant_model_permissions(
+            actor=self.actor, user=user, app_labels=STAFF_APP_LABELS
+        )
 
     def issue_token(self, user: User) -> str:
         """A new token named "demo" for the user; the previous ones stop working."""
