@@ -4,6 +4,7 @@ import re
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from backoffice.api.identity_serializers import UserSummarySerializer
 from backoffice.api.serializers import ModelSerializer, Serializer
@@ -132,31 +133,75 @@ class ProjectDetailSerializer(ProjectSerializer):
         return data
 
 
+#: Optional text fields: ``null`` clears them (stored as the empty string).
+CLEARABLE_TEXT = ("description", "locale", "job_code", "external_id", "category")
+
+
 class ProjectWriteSerializer(Serializer):
-    """Create and PUT take every editable field (PUT resets what is left out); PATCH takes
-    any subset."""
+    """The body of a create: every editable field, the optional ones defaulting to empty.
+    An optional field sent as ``null`` is empty (``locale: null``: no override)."""
 
     name = serializers.CharField(max_length=255)
     description = serializers.CharField(
-        max_length=1000, required=False, allow_blank=True, default=""
+        max_length=1000, required=False, allow_blank=True, allow_null=True, default=""
     )
     visibility = serializers.ChoiceField(
         choices=Visibility.choices, default=Visibility.ORGANIZATION
     )
     locale = serializers.CharField(
-        max_length=35, required=False, allow_blank=True, default="", validators=[validate_locale]
+        max_length=35,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        validators=[validate_locale],
     )
-    job_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    job_code = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, allow_null=True, default=""
+    )
     external_id = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, default=""
+        max_length=255, required=False, allow_blank=True, allow_null=True, default=""
     )
-    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    category = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True, default=""
+    )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=MAX_TAG_LENGTH),
         max_length=MAX_TAGS,
         required=False,
+        allow_null=True,
         default=list,
     )
 
+    def validate(self, attrs: dict) -> dict:
+        for name in CLEARABLE_TEXT:
+            if name in attrs and attrs[name] is None:
+                attrs[name] = ""
+        if "tags" in attrs and attrs["tags"] is None:
+            attrs["tags"] = []
+        return attrs
 
-__all__ = ["ProjectDetailSerializer", "ProjectSerializer", "ProjectWriteSerializer"]
+
+class ProjectUpdateSerializer(ProjectWriteSerializer):
+    """The body of a PUT or a PATCH: both change only the fields the body names (SPEC §4,
+    §16; seed 000 "update name or description", seed 003 "every field optional"). Nothing
+    has a default here, so a field left out is never reset."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+            field.default = empty
+        return fields
+
+
+__all__ = [
+    "ProjectDetailSerializer",
+    "ProjectSerializer",
+    "ProjectUpdateSerializer",
+    "ProjectWriteSerializer",
+]

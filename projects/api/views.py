@@ -19,7 +19,12 @@ from ..models import Project
 from ..querysets import fill_annotations
 from .extras import TRASHED_PARAM, ProjectExtrasMixin
 from .scoped import one_by_id_or_slug
-from .serializers import ProjectDetailSerializer, ProjectSerializer, ProjectWriteSerializer
+from .serializers import (
+    ProjectDetailSerializer,
+    ProjectSerializer,
+    ProjectUpdateSerializer,
+    ProjectWriteSerializer,
+)
 
 ORGANIZATION_PARAM = OpenApiParameter(
     "organizationId",
@@ -49,8 +54,10 @@ LIST_COLUMNS = (
         responses={201: ProjectDetailSerializer},
     ),
     retrieve=extend_schema(parameters=[TRASHED_PARAM], responses=ProjectDetailSerializer),
-    update=extend_schema(request=ProjectWriteSerializer, responses=ProjectDetailSerializer),
-    partial_update=extend_schema(request=ProjectWriteSerializer, responses=ProjectDetailSerializer),
+    update=extend_schema(request=ProjectUpdateSerializer, responses=ProjectDetailSerializer),
+    partial_update=extend_schema(
+        request=ProjectUpdateSerializer, responses=ProjectDetailSerializer
+    ),
 )
 class ProjectViewSet(
     mixins.ListModelMixin,
@@ -143,9 +150,10 @@ class ProjectViewSet(
         )
         return self._detail(project, status.HTTP_201_CREATED)
 
-    def update(self, request, *args, partial=False, **kwargs):
+    def update(self, request, *args, **kwargs):
+        """PUT and PATCH alike: only the fields the body names change."""
         project = self.get_object()
-        params = ProjectWriteSerializer(data=request.data, partial=partial)
+        params = ProjectUpdateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         project = services.project_update(
             actor=Actor.for_request(request), project=project, **params.validated_data

@@ -261,7 +261,7 @@ def test_create_rejects_invalid_fields(body, field, users, client_for):
         pytest.param(method, *case.values, id=f"{method}-{case.id}")
         for method in ("put", "patch")
         for case in INVALID_BODIES
-        if not (method == "patch" and case.id == "missing-name")  # PATCH may leave it out
+        if case.id != "missing-name"  # PUT and PATCH may leave it out (SPEC §16)
     ],
 )
 def test_update_rejects_invalid_fields(method, body, field, users, client_for, project):
@@ -362,25 +362,22 @@ def test_the_locale_overrides_the_organization_default(users, client_for):
     assert (response.json()["locale"], response.json()["effectiveLocale"]) == ("es-MX", "es-MX")
 
 
-def test_put_resets_the_optional_fields_left_out(users, client_for, org):
-    project = make_project(
+def _described_private_project(org) -> Project:
+    return make_project(
         org,
         description="Brief",
         visibility=Visibility.PRIVATE,
         locale="es-MX",
         job_code="JC-1",
         external_id="crm-1",
-        category="Credit",
+        category="credit",
         tags=["q2"],
     )
 
-    response = client_for(users["OrganizationAdmin"]).put(
-        f"/api/Projects/{project.pk}", {"name": "Renamed"}, format="json"
-    )
 
-    assert response.status_code == 200, response.content
+def _editable(project: Project) -> tuple:
     project.refresh_from_db()
-    assert (
+    return (
         project.name,
         project.description,
         project.visibility,
@@ -389,7 +386,91 @@ def test_put_resets_the_optional_fields_left_out(users, client_for, org):
         project.external_id,
         project.category,
         project.tags,
-    ) == ("Renamed", "", Visibility.ORGANIZATION, "", "", "", "", [])
+    )
+
+
+def test_put_changes_only_the_fields_it_names(users, client_for, org):
+    """Seed 000 documents PUT as "update name or description": the rest stays, so a Private
+    project stays Private."""
+    project = _described_private_project(org)
+
+    response = client_for(users["OrganizationAdmin"]).put(
+        f"/api/Projects/{project.pk}", {"name": "Renamed", "description": "New"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert _editable(project) == (
+        "Renamed",
+        "New",
+        Visibility.PRIVATE,
+        "es-MX",
+        "JC-1",
+        "crm-1",
+        "credit",
+        ["q2"],
+    )
+    viewer = client_for(users["Viewer"])
+    assert viewer.get(f"/api/Projects/{project.pk}").status_code == 404
+
+
+def test_put_without_a_name_keeps_the_name(users, client_for, org):
+    project = _described_private_project(org)
+
+    response = client_for(users["OrganizationAdmin"]).put(
+        f"/api/Projects/{project.pk}", {"jobCode": "JC-2"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert _editable(project)[0::4] == ("Credit Card Pre-Approval Q2", "JC-2")
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_null_clears_an_optional_field(users, client_for, org, method):
+    project = _described_private_project(org)
+    body = dict.fromkeys(["description", "locale", "jobCode", "externalId", "category", "tags"])
+
+    response = getattr(client_for(users["OrganizationAdmin"]), method)(
+        f"/api/Projects/{project.pk}", body, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert _editable(project) == (
+        "Credit Card Pre-Approval Q2",
+        "",
+        Visibility.PRIVATE,
+        "",
+        "",
+        "",
+        "",
+        [],
+    )
+    assert (response.json()["locale"], response.json()["effectiveLocale"]) == ("", "es-CL")
+
+
+def test_locale_null_drops_the_override(users, client_for, org):
+    project = _described_private_project(org)
+
+    response = client_for(users["OrganizationAdmin"]).patch(
+        f"/api/Projects/{project.pk}", {"locale": None}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["effectiveLocale"] == org.default_locale
+    event = AuditEvent.objects.filter(event_type="PROJECT_UPDATED").get()
+    assert set(event.changes) == {"locale"}
+
+
+@pytest.mark.parametrize("field", ["name", "visibility"])
+def test_a_required_field_can_not_be_cleared(users, client_for, org, field):
+    project = _described_private_project(org)
+
+    response = client_for(users["OrganizationAdmin"]).put(
+        f"/api/Projects/{project.pk}", {field: None}, format="json"
+    )
+
+    body = assert_problem(response, 400, "invalid_request")
+    assert field in body["errors"]
+    assert _editable(project)[:3] == ("Credit Card Pre-Approval Q2", "Brief", "Private")
 
 
 def test_patch_changes_only_the_given_fields(users, client_for, org):
