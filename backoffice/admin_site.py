@@ -1,8 +1,27 @@
 """The staff admin site: Django's, with a login that throttles password guessing.
 
-Failed logins count per client address and per submitted e-mail (``ADMIN_LOGIN_FAILURE_LIMIT``);
-once either budget is spent the login page answers 429 with ``Retry-After`` and does not even
-check the password, so a guesser learns nothing more until the window is over.
+Failed logins count three ways (``ADMIN_LOGIN_FAILURE_LIMIT``, ``ADMIN_LOGIN_ACCOUNT_CEILING``):
+
+- per client address, across e-mails (one address spraying many accounts);
+- per (client address, e-mail) pair: this is the lock. It shuts out the address that guessed,
+  not the account, so nobody can lock the Owner out by failing on purpose: the Owner logging
+  in from an address with no failures for that account is let in;
+- per e-mail from all addresses together, a ceiling that slows rather than blocks: past it,
+  each address gets a single try for that account per window (its first failure locks its
+  pair), so a guesser spread over many addresses is slowed to one guess per address per
+  15 minutes while an address that has not failed still logs in.
+
+A refused attempt is a 429 with ``Retry-After`` and the password is not even checked, so a
+guesser learns nothing more until the window is over. The client address is the one
+``TRUSTED_PROXIES`` allows (``backoffice/proxies.py``): a forged ``X-Forwarded-For`` neither
+escapes the per-address limits nor locks another address out.
+
+django-axes was considered: it locks by username, address or their combination, but each
+of those is a block (its lock by username is exactly the lock-out of the Owner we must
+avoid), it keeps attempts in database tables written on every failure, and it resolves the
+client address through django-ipware's settings of its own, a second, diverging answer to
+"who is the client" beside ``TRUSTED_PROXIES``. The counters here are the rate-limit ones
+(``backoffice/ratelimit.py``), in the shared cache, and need no table.
 """
 
 import hashlib
@@ -17,15 +36,38 @@ from django.http import HttpRequest, HttpResponse
 from .ratelimit import Limit, client_ident
 
 
-def admin_login_limits(request: HttpRequest, email: str | None) -> list[tuple[Limit, str]]:
-    """The (limit, identity) pairs one login attempt counts against."""
+def _email_digest(email: str) -> str:
+    # Hashed: no address in cache keys, and any input makes a valid key.
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def login_refused(request: HttpRequest, email: str | None) -> int | None:
+    """Seconds to wait when this login attempt must be refused unchecked, else None."""
     count, window = settings.ADMIN_LOGIN_FAILURE_LIMIT
-    limits = [(Limit("admin-login-client", count, window), client_ident(request))]
+    client = client_ident(request)
+    if Limit("admin-login-client", count, window).spent(client):
+        return window
+    if not email:
+        return None
+    digest = _email_digest(email)
+    failures_here = Limit("admin-login-pair", count, window).current(f"{client}:{digest}")
+    if failures_here >= count:
+        return window
+    ceiling, ceiling_window = settings.ADMIN_LOGIN_ACCOUNT_CEILING
+    if failures_here and Limit("admin-login-account", ceiling, ceiling_window).spent(digest):
+        return ceiling_window
+    return None
+
+
+def count_login_failure(request: HttpRequest, email: str | None) -> None:
+    count, window = settings.ADMIN_LOGIN_FAILURE_LIMIT
+    client = client_ident(request)
+    Limit("admin-login-client", count, window).hit(client)
     if email:
-        # Hashed: no address in cache keys, and any input makes a valid key.
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        limits.append((Limit("admin-login-email", count, window), digest))
-    return limits
+        digest = _email_digest(email)
+        Limit("admin-login-pair", count, window).hit(f"{client}:{digest}")
+        ceiling, ceiling_window = settings.ADMIN_LOGIN_ACCOUNT_CEILING
+        Limit("admin-login-account", ceiling, ceiling_window).hit(digest)
 
 
 class ThrottledLoginForm(AdminAuthenticationForm):
@@ -34,21 +76,19 @@ class ThrottledLoginForm(AdminAuthenticationForm):
     retry_after: int | None = None
 
     def clean(self):
-        limits = admin_login_limits(self.request, self.cleaned_data.get("username"))
-        spent = [limit.window_seconds for limit, ident in limits if limit.spent(ident)]
-        if spent:
-            self.retry_after = max(spent)
+        email = self.cleaned_data.get("username")
+        self.retry_after = login_refused(self.request, email)
+        if self.retry_after:
             minutes = math.ceil(self.retry_after / 60)
             raise ValidationError(
-                "Too many failed logins from this address or for this e-mail. "
+                "Too many failed logins from this address. "
                 f"Please try again in {minutes} minute{'s' if minutes != 1 else ''}.",
                 code="throttled",
             )
         try:
             return super().clean()
         except ValidationError:
-            for limit, ident in limits:
-                limit.hit(ident)
+            count_login_failure(self.request, email)
             raise
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.exceptions import Throttled
-from rest_framework.throttling import BaseThrottle
+
+from .proxies import client_address
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,12 @@ class Limit:
     def _key(self, ident: str) -> str:
         return f"ratelimit:{self.scope}:{ident}"
 
+    def current(self, ident: str) -> int:
+        """Events counted in the window so far."""
+        return int(caches["default"].get(self._key(ident), 0))
+
     def spent(self, ident: str) -> bool:
-        return caches["default"].get(self._key(ident), 0) >= self.count
+        return self.current(ident) >= self.count
 
     def check(self, ident: str) -> None:
         """Refuse (429 with Retry-After) while the window's budget is spent."""
@@ -63,5 +68,6 @@ def _redis_hit(cache: RedisCache, key: str, window_seconds: int) -> int:
 
 
 def client_ident(request) -> str:
-    """The client's address, honouring ``NUM_PROXIES`` as DRF's throttles do."""
-    return BaseThrottle().get_ident(request)
+    """The client's address: the socket's, or what ``TRUSTED_PROXIES`` reported
+    (``backoffice/proxies.py``); a forged ``X-Forwarded-For`` is never an identity."""
+    return client_address(request.META)

@@ -18,6 +18,9 @@ TOKEN_HASH_KEY = env.str("TOKEN_HASH_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto are believed; with none,
+# the socket's peer is the client and the scheme is the socket's (backoffice/proxies.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PUBLIC_SITE_URL = env.str("PUBLIC_SITE_URL", default=SITE_URL).rstrip("/")
 # The home page links the demo's landing page (development; see shares/home.py).
@@ -44,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* headers are dropped unless a trusted proxy sent the request.
+    "backoffice.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backoffice.middleware.DefaultContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -164,8 +169,13 @@ AUTH_FAILURE_LIMIT = (env.int("AUTH_FAILURE_LIMIT", default=20), 60)
 CREDENTIAL_RATE_LIMIT = (env.int("CREDENTIAL_RATE_LIMIT", default=600), 60)
 # Requests one client address may make to the public pages (/v/, /player/, /embed/) per window.
 PUBLIC_RATE_LIMIT = (env.int("PUBLIC_RATE_LIMIT", default=300), 60)
-# Failed staff logins on /admin/login/ per client address and per e-mail (count, seconds).
+# Failed staff logins on /admin/login/ per client address and per (address, e-mail) pair
+# (count, seconds): past either, that address is refused for the window.
 ADMIN_LOGIN_FAILURE_LIMIT = (env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=10), 15 * 60)
+# Failed logins for one e-mail from all addresses together (count, seconds): past it the
+# account is not locked, but every address gets a single try for it per window (backoffice/
+# admin_site.py), which slows a guesser spread over many addresses.
+ADMIN_LOGIN_ACCOUNT_CEILING = (env.int("ADMIN_LOGIN_ACCOUNT_CEILING", default=100), 15 * 60)
 
 # Every response that sets no policy of its own gets this one (the public pages set theirs).
 # Scripts only from our origin (Django's admin and Swagger UI need no inline script); inline

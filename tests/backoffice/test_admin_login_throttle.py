@@ -1,5 +1,6 @@
 """Password guessing on the admin login page is throttled per client address and per
-e-mail; a throttled attempt is refused with 429 before the password is even checked."""
+(address, e-mail) pair, with a per-account ceiling that slows but never locks the account; a
+throttled attempt is refused with 429 before the password is even checked."""
 
 import contextlib
 
@@ -99,13 +100,41 @@ def test_failures_count_per_client_address_across_e_mails(staff, other_staff):
     assert attempt(staff.email, PASSWORD, address="198.51.100.2").status_code == 302
 
 
-def test_failures_count_per_e_mail_across_addresses(staff, other_staff):
-    for index in range(3):
-        attempt(staff.email.upper(), "wrong", address=f"203.0.113.{10 + index}")
+def test_failures_lock_the_address_and_account_pair(staff, other_staff):
+    for _ in range(3):
+        attempt(staff.email.upper(), "wrong", address="203.0.113.10")
 
     # Case and spaces do not make another e-mail.
-    assert_throttled(attempt(f"  {staff.email} ", PASSWORD, address="198.51.100.3"))
-    # The addresses that failed once each may still log in to another account.
+    assert_throttled(attempt(f"  {staff.email} ", PASSWORD, address="203.0.113.10"))
+
+
+def test_nobody_can_lock_the_owner_out(staff):
+    """Failures from any number of addresses leave the account usable from an address that
+    has not failed for it (the per-e-mail lock of the first round did lock it out)."""
+    for index in range(3):
+        for _ in range(3):
+            attempt(staff.email, "wrong", address=f"203.0.113.{10 + index}")
+
+    assert_throttled(attempt(staff.email, PASSWORD, address="203.0.113.10"))
+    response = attempt(staff.email, PASSWORD, address="198.51.100.3")
+    assert response.status_code == 302
+    assert logged_in_as(response) == staff
+
+
+def test_past_the_account_ceiling_each_address_gets_one_try(settings, staff, other_staff):
+    settings.ADMIN_LOGIN_ACCOUNT_CEILING = (4, 900)
+    for index in range(2):
+        for _ in range(2):
+            attempt(staff.email, "wrong", address=f"203.0.113.{10 + index}")
+
+    # The ceiling is reached: an address that failed once for the account is done with it...
+    assert_throttled(attempt(staff.email, PASSWORD, address="203.0.113.10"))
+    assert attempt(staff.email, "wrong", address="198.51.100.20").status_code == 200
+    assert_throttled(attempt(staff.email, PASSWORD, address="198.51.100.20"))
+    # ...while an address with no failures for it still logs in,
+    fresh = attempt(staff.email, PASSWORD, address="198.51.100.21")
+    assert logged_in_as(fresh) == staff
+    # and the addresses that failed may still log in to another account.
     ok = attempt(other_staff.email, PASSWORD, address="203.0.113.10")
     assert ok.status_code == 302
     assert logged_in_as(ok) == other_staff
