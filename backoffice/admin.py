@@ -28,7 +28,8 @@ from .admin_readonly import ReadOnlyAdmin
 from .admin_scoping import OrganizationScopedAdmin
 from .errors import Conflict, DomainError
 from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
-from .roles import Role
+from .permissions import has_perm
+from .roles import Perm, Role
 
 admin.site.site_header = "Percus Backoffice"
 admin.site.site_title = "Percus Backoffice"
@@ -186,6 +187,11 @@ class MembershipFormsetMixin(ServiceAdminMixin):
             organization = (
                 organization or row.cleaned_data.get("organization") or membership.organization
             )
+            if not has_perm(request.user, Perm.MANAGE_ORGANIZATION, organization):
+                # The members API's rule: only the organization's admins (and the Owner)
+                # add members or change roles, so nobody raises their own role here.
+                refusals.append(f"{user} in {organization}: your role does not allow this.")
+                continue
             try:
                 saved = services.membership_set_role(
                     actor=actor,
@@ -341,8 +347,29 @@ class UserAdmin(
     readonly_fields = ["status", "last_login", "date_joined"]
     inlines = [UserMembershipInline, UserNewMembershipInline]
 
+    #: Rights: only the Owner changes them (``services.may_manage_rights``).
+    rights_fields = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not services.may_manage_rights(Actor.for_user(request.user)):
+            fields += self.rights_fields  # shown, never submitted: a forged value is ignored
+        return fields
+
+    def _may_open(self, request, obj: User | None) -> bool:
+        """Anyone but the Owner opens only their own staff account and non-staff users."""
+        if obj is None or services.may_manage_rights(Actor.for_user(request.user)):
+            return True
+        return obj.pk == request.user.pk or not (obj.is_staff or obj.is_superuser)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._may_open(request, obj) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_open(request, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # people are deactivated, not deleted: their audit trail stays whole

@@ -34,6 +34,14 @@ class InvalidRequest(DomainError):
         return cls(message, errors={field: [message]})
 
 
+class Forbidden(DomainError):
+    """The actor may not make this change, whatever the state (e.g. raising rights)."""
+
+    status = 403
+    code = "insufficient_role"
+    title = "Forbidden"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from . import secrets
 from .actors import Actor
 from .audit import apply_changes, record_event, target
-from .errors import Conflict, InvalidRequest, NotFound
+from .errors import Conflict, Forbidden, InvalidRequest, NotFound
 from .models import LAST_USED_RESOLUTION, ApiToken, Invitation, Membership, Organization, User
 from .permissions import forget_roles
 from .roles import Role
@@ -77,6 +77,27 @@ def organization_update(*, actor: Actor, organization: Organization, **changes) 
 # Users and memberships ----------------------------------------------------------------
 
 
+def may_manage_rights(actor: Actor) -> bool:
+    """Only the system Owner (a superuser) and the system itself (management commands, run
+    by operators of the servers) grant or take away staff access, Owner rights, Django
+    permissions and groups, or edit a staff account other than their own."""
+    if actor.kind == "system":
+        return True
+    user = actor.user
+    return user is not None and user.is_active and user.is_owner
+
+
+def ensure_may_edit_user(actor: Actor, user: User, changes: dict | None = None) -> None:
+    """Refuse (403) a change of rights, or any change of another staff account, by anyone
+    but the Owner. Nobody raises their own rights."""
+    if may_manage_rights(actor):
+        return
+    if changes and "is_staff" in changes and bool(changes["is_staff"]) != user.is_staff:
+        raise Forbidden("Only the system Owner grants or takes away staff access.")
+    if (user.is_staff or user.is_owner) and (actor.user is None or actor.user.pk != user.pk):
+        raise Forbidden("Only the system Owner edits a staff account.")
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -87,6 +108,8 @@ def user_create(
     status: str = User.Status.ACTIVE,
     is_owner: bool = False,
 ) -> User:
+    if is_owner and not may_manage_rights(actor):
+        raise Forbidden("Only the system Owner makes someone Owner.")
     email = User.objects.normalize_email(email.strip())
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("A user with this e-mail exists.", errors={"email": ["Already in use."]})
@@ -105,8 +128,10 @@ def user_create(
 
 @transaction.atomic
 def user_update_profile(*, actor: Actor, user: User, **changes) -> User:
-    """Change a user's e-mail, display name or staff access (status has its own services)."""
+    """Change a user's e-mail, display name or staff access (status has its own services).
+    Staff access, and any staff account but one's own, are the Owner's to change."""
     user = User.objects.select_for_update().get(pk=user.pk)
+    ensure_may_edit_user(actor, user, changes)
     if "email" in changes:
         changes["email"] = User.objects.normalize_email(changes["email"].strip())
         taken = User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk)
@@ -267,8 +292,11 @@ def user_set_owner(*, actor: Actor, user: User, is_owner: bool) -> User:
     """Make the user the system Owner (a superuser with staff access), or take it away.
 
     Taking it away clears only ``is_superuser``: staff access without superuser rights is
-    Django's own notion (model permissions), decided separately in the admin.
+    Django's own notion (model permissions), decided separately in the admin. Only the Owner
+    (or the system) may do either.
     """
+    if not may_manage_rights(actor):
+        raise Forbidden("Only the system Owner grants or takes away Owner rights.")
     user = User.objects.select_for_update().get(pk=user.pk)
     before = user.is_superuser
     if is_owner:
