@@ -297,6 +297,7 @@ BULK_TABLES = (
     "video_templates_templatefile",
     "shares_distributionchannel",
     "shares_publicvideoshare",
+    "shares_sharedailycount",
     "credentials_apicredential",
     "collaboration_comment",
     "backoffice_auditevent",
@@ -572,17 +573,26 @@ def sql_steps(seed: int, digest: str, files: dict, author) -> list[tuple[str, st
             """
             INSERT INTO shares_publicvideoshare (id, created_at, updated_at, channel, slug,
                 status, public_title, public_subtitle, locale, cta_label, cta_url,
-                personalization_data, view_count, cta_click_count, disabled_at, restored_at,
+                personalization_data, disabled_at, restored_at,
                 slug_rotated_at, api_credential_id, created_by_id, disabled_by_id, project_id,
                 restored_by_id, slug_rotated_by_id)
             SELECT gen_random_uuid(), p.created_at + p.versions * interval '2 days',
                 p.created_at + p.versions * interval '2 days', 'PROD',
                 replace(gen_random_uuid()::text, '-', ''), 'Enabled', left(p.name, 160),
                 'Una oferta pensada para ti', '', 'Solicitar', 'https://example.com/solicitar',
-                '{"firstName": "Ana"}'::jsonb, floor(random() * 5000)::bigint,
-                floor(random() * 300)::bigint, NULL, NULL, NULL, NULL, p.creator, NULL,
+                '{"firstName": "Ana"}'::jsonb, NULL, NULL, NULL, NULL, p.creator, NULL,
                 p.id, NULL, NULL
             FROM bench_plan p WHERE p.status = 'Active' AND p.share
+            """,
+            [],
+        ),
+        (
+            "share daily counts",
+            """
+            INSERT INTO shares_sharedailycount (share_id, day, views, cta_clicks)
+            SELECT s.id, (s.created_at + d.n * interval '1 day')::date,
+                floor(random() * 500)::bigint, floor(random() * 30)::bigint
+            FROM shares_publicvideoshare s, generate_series(0, 2) AS d(n)
             """,
             [],
         ),

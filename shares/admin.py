@@ -18,9 +18,9 @@ from backoffice.errors import DomainError
 from projects.models import Project
 from templates.models import Template
 
-from . import services
+from . import counting, services
 from .constants import CHANNEL_ORDER, ShareStatus
-from .models import DistributionChannel, PublicVideoShare
+from .models import DistributionChannel, PublicVideoShare, ShareCountFlush, ShareDailyCount
 
 
 class DistributionChannelInline(ReadOnlyInline):
@@ -76,7 +76,32 @@ def share_status_badge(share: PublicVideoShare) -> str:
     )
 
 
-class PublicVideoShareInline(ReadOnlyInline):
+class ShareCountsMixin:
+    """``view_count``/``cta_click_count`` columns: the flushed sums (annotated in the page's
+    query) plus what is pending in the cache."""
+
+    def get_queryset(self, request):
+        return counting.with_flushed_counts(super().get_queryset(request))
+
+    def _counts(self, share: PublicVideoShare) -> PublicVideoShare:
+        if not hasattr(share, "view_count"):
+            if not hasattr(share, "flushed_views"):
+                share.flushed_views, share.flushed_cta_clicks = 0, 0
+                share.view_count, share.cta_click_count = counting.share_counts(share.pk)
+            else:
+                counting.attach_counts([share])
+        return share
+
+    @admin.display(description="views")
+    def view_count(self, share: PublicVideoShare) -> int:
+        return self._counts(share).view_count
+
+    @admin.display(description="CTA clicks")
+    def cta_click_count(self, share: PublicVideoShare) -> int:
+        return self._counts(share).cta_click_count
+
+
+class PublicVideoShareInline(ShareCountsMixin, ReadOnlyInline):
     model = PublicVideoShare
     fields = ["channel", "status", "public_title", "link", "view_count", "cta_click_count"]
 
@@ -86,7 +111,9 @@ class PublicVideoShareInline(ReadOnlyInline):
 
 
 @admin.register(PublicVideoShare)
-class PublicVideoShareAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+class PublicVideoShareAdmin(
+    ShareCountsMixin, OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin
+):
     """Shares are edited through the API (PUT); staff see them and disable, restore or rotate
     their slug, through the same services and with the same events."""
 
@@ -183,6 +210,56 @@ class PublicVideoShareAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.Mo
     @admin.action(description="Rotate the slug of selected shares (old links stop working)")
     def rotate_slug(self, request, queryset) -> None:
         self._run(request, queryset, services.share_rotate_slug, "Rotated the slug of {} share(s).")
+
+
+@admin.register(ShareDailyCount)
+class ShareDailyCountAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    """The daily views and CTA clicks of shares, as flushed (read-only: only counting writes
+    them)."""
+
+    organization_path = "share__project__organization"
+    list_display = ["share", "day", "views", "cta_clicks"]
+    list_filter = ["day"]
+    search_fields = ["share__project__name", "share__public_title"]
+    list_select_related = ["share__project"]
+    date_hierarchy = "day"
+    show_full_result_count = False
+    fields = ["share", "day", "views", "cta_clicks"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ShareCountFlush)
+class ShareCountFlushAdmin(admin.ModelAdmin):
+    """The batches of pending counts already applied (bookkeeping of ``flush_share_counts``,
+    kept seven days; the Owner only)."""
+
+    list_display = ["batch", "flushed_at"]
+    readonly_fields = ["batch", "flushed_at"]
+    show_full_result_count = False
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 def _publish_action(channel: str):

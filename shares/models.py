@@ -91,8 +91,6 @@ class PublicVideoShare(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="public_video_shares",
     )
-    view_count = models.PositiveBigIntegerField(default=0, editable=False)
-    cta_click_count = models.PositiveBigIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -139,3 +137,37 @@ class PublicVideoShare(TimeStampedModel):
     @property
     def is_enabled(self) -> bool:
         return self.status == ShareStatus.ENABLED
+
+
+class ShareDailyCount(models.Model):
+    """Landing-page views and CTA clicks of one share on one day (UTC). Written only by
+    ``shares.counting``: by the flush of the cache's pending counts, or directly when there
+    is no shared cache."""
+
+    share = models.ForeignKey(
+        PublicVideoShare, on_delete=models.CASCADE, related_name="daily_counts"
+    )
+    day = models.DateField()
+    views = models.PositiveBigIntegerField(default=0)
+    cta_clicks = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["share_id", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["share", "day"], name="share_daily_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.share_id} · {self.day}"
+
+
+class ShareCountFlush(models.Model):
+    """A batch of pending counts applied to ``ShareDailyCount``. Inserted in the same
+    transaction as the batch's counts, so a batch is applied once however many flushes run
+    it (the second waits on the unique key, then finds it taken)."""
+
+    batch = models.CharField(max_length=40, primary_key=True)
+    flushed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.batch

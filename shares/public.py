@@ -24,7 +24,8 @@ from credentials.services import credential_mark_used
 from templates.constants import FileRole
 from templates.files import file_url, signing_time
 
-from .public_reads import EmbedChannel, LandingShare, count, embed_channel, landing_share
+from . import counting
+from .public_reads import EmbedChannel, LandingShare, embed_channel, landing_share
 
 API_KEY_HEADER = "X-Percus-Api-Key"
 UNAVAILABLE = "This video is no longer available."
@@ -139,7 +140,7 @@ def landing(request, slug: str):
     share, refusal = _open_share(request, slug)
     if refusal is not None:
         return refusal
-    count(share.id, "view_count")
+    counting.record(share.id, counting.VIEWS)
     return _harden(HttpResponse(_landing_html(share.row, signing_time())))
 
 
@@ -170,7 +171,7 @@ def cta(request, slug: str):
         return refusal
     if not share.cta_url:
         return _unavailable(404)
-    count(share.id, "cta_click_count")
+    counting.record(share.id, counting.CTA_CLICKS)
     response = HttpResponseRedirect(share.cta_url)  # only ever the stored URL
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"

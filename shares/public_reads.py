@@ -213,26 +213,6 @@ def landing_share(slug: str) -> LandingShare | None:
     return LandingShare.from_row(row) if row is not None else None
 
 
-@cache
-def _count_sql(field_name: str, asynchronous: bool) -> str:
-    table = connection.ops.quote_name(PublicVideoShare._meta.db_table)
-    column = connection.ops.quote_name(PublicVideoShare._meta.get_field(field_name).column)
-    update = f"UPDATE {table} SET {column} = {column} + 1 WHERE id = %s"  # noqa: S608 - ours only
-    # One round trip, one implicit transaction whose commit doesn't wait for the WAL to reach
-    # the disk: a crash of the database server may lose the last fraction of a second of
-    # views, never anything else (PostgreSQL's "asynchronous commit").
-    return f"SET LOCAL synchronous_commit TO OFF; {update}" if asynchronous else update
-
-
-def count(share_id: UUID, field_name: str) -> None:
-    """Add one to a share's ``view_count`` or ``cta_click_count`` (an atomic UPDATE)."""
-    share_pk = PublicVideoShare._meta.pk.get_db_prep_value(share_id, connection)
-    # Never inside a transaction: there, SET LOCAL would apply to all of it.
-    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with connection.cursor() as cursor:  # binds on the client: two statements in one string
-        cursor.execute(_count_sql(field_name, asynchronous), [share_pk])
-
-
 # Embed manifest -------------------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from .constants import (
     Channel,
     ShareStatus,
 )
+from .counting import FlushResult, attach_counts, flush_counts, with_flushed_counts
 from .models import DistributionChannel, PublicVideoShare, new_share_slug
 
 PUBLISHABLE = (TemplateStatus.TESTING, TemplateStatus.PRODUCTION)
@@ -440,8 +441,16 @@ def share_rotate_slug(*, actor: Actor, project: Project, channel: str) -> Rotate
 
 
 def shares_of(project: Project) -> list[PublicVideoShare]:
-    """The project's shares in promotion order, in one query."""
-    rows = PublicVideoShare.objects.filter(project=project).select_related(
+    """The project's shares in promotion order with their counts, in one query (and one cache
+    round trip for the counts not yet flushed)."""
+    rows = with_flushed_counts(PublicVideoShare.objects.filter(project=project)).select_related(
         "created_by", "disabled_by", "restored_by", "slug_rotated_by"
     )
-    return sorted(rows, key=lambda row: CHANNEL_ORDER.index(row.channel))
+    return sorted(attach_counts(rows), key=lambda row: CHANNEL_ORDER.index(row.channel))
+
+
+def share_counts_flush() -> FlushResult:
+    """Move the landing-page counts pending in the cache into the daily table (run every
+    minute by the scheduler, or by ``manage.py flush_share_counts``). Idempotent; safe to run
+    in several processes at once. No audit event: counting is not a change anyone made."""
+    return flush_counts()

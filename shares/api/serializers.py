@@ -39,6 +39,10 @@ class PublicVideoShareSerializer(ModelSerializer):
     disabled_by = UserSummarySerializer(read_only=True, allow_null=True)
     restored_by = UserSummarySerializer(read_only=True, allow_null=True)
     slug_rotated_by = UserSummarySerializer(read_only=True, allow_null=True)
+    view_count = serializers.IntegerField(
+        read_only=True, help_text="Landing-page views: flushed daily counts plus pending ones."
+    )
+    cta_click_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = PublicVideoShare

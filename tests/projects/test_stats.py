@@ -1,6 +1,8 @@
 """``GET /api/Projects/{id}/stats`` (SPEC §10): the figures each app contributes, in a
 constant number of queries, and the role matrix."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +17,7 @@ from projects.services import (
     project_grant_set,
     project_trash,
 )
-from shares.models import PublicVideoShare
+from shares.models import PublicVideoShare, ShareDailyCount
 from shares.services import channel_publish, share_upsert
 from templates.models import TemplateFile
 from tests.projects.factories import make_project
@@ -52,9 +54,9 @@ def test_stats_count_what_each_app_holds(users, client_for, org):
     channel_publish(actor=SYSTEM, project=project, channel="PROD", template_id=template.pk)
     share_upsert(actor=SYSTEM, project=project, channel="PROD", fields={"public_title": "Hola"})
     share_upsert(actor=SYSTEM, project=project, channel="DEV", fields={"public_title": "Dev"})
-    PublicVideoShare.objects.filter(project=project, channel="PROD").update(
-        view_count=12, cta_click_count=5
-    )
+    prod_share = PublicVideoShare.objects.get(project=project, channel="PROD")
+    ShareDailyCount.objects.create(share=prod_share, day=date(2026, 5, 1), views=10, cta_clicks=5)
+    ShareDailyCount.objects.create(share=prod_share, day=date(2026, 5, 2), views=2)
     revoked = credential_create(actor=SYSTEM, project=project, name="old").credential
     credential_revoke(actor=SYSTEM, credential=revoked)
     project_grant_set(actor=SYSTEM, project=project, role=Role.DEVELOPER, user=users["Viewer"])
