@@ -196,16 +196,39 @@ def project_archive(*, actor: Actor, project: Project) -> Project:
 
 @transaction.atomic
 def project_delete(*, actor: Actor, project: Project) -> None:
-    """Delete for good, with everything that belongs to the project. Refused while a guard
-    (e.g. a template in Production) objects."""
+    """Delete for good, with its sub-projects at every depth (seed 003: "all related
+    projects", those in the trash included) and everything that belongs to them. All or
+    nothing: while a guard (e.g. a template in Production) objects to any of them, nothing
+    is deleted and the 409 names that project."""
     project = _lock(project)
-    for guard in deletion_guards:
-        reason = guard(project)
-        if reason:
-            raise Conflict(reason)
-    _event("PROJECT_DELETED", actor, project, {"name": {"before": project.name, "after": None}})
-    _remove_thumbnail_files(project.thumbnail_paths.values())
-    project.delete()
+    ids = [project.pk, *descendant_ids(project, live_only=False)]
+    # The whole tree locked, parent first then primary-key order, before anything changes.
+    below = list(
+        Project.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(pk__in=ids[1:])
+        .order_by("pk")
+    )
+    members = [project, *below]
+    for member in members:
+        for guard in deletion_guards:
+            reason = guard(member)
+            if reason:
+                if member.pk == project.pk:
+                    raise Conflict(reason)
+                raise Conflict(f"Sub-project “{member.name}” ({member.slug}): {reason}")
+    for member in members:
+        _event(
+            "PROJECT_DELETED",
+            actor,
+            member,
+            {"name": {"before": member.name, "after": None}},
+            extra_targets=[] if member.pk == project.pk else [target(project)],
+        )
+    _remove_thumbnail_files(
+        [path for member in members for path in member.thumbnail_paths.values()]
+    )
+    Project.objects.filter(pk__in=ids).delete()
 
 
 # Grants ---------------------------------------------------------------------------------

@@ -37,7 +37,9 @@ from .constants import (
 from .counting import FlushResult, attach_counts, flush_counts, with_flushed_counts
 from .models import DistributionChannel, PublicVideoShare, new_share_slug
 
-PUBLISHABLE = (TemplateStatus.TESTING, TemplateStatus.PRODUCTION)
+#: Previous is publishable again: after PROD was unpublished (or to roll back), it is how
+#: the same template goes back on the air.
+PUBLISHABLE = (TemplateStatus.TESTING, TemplateStatus.PRODUCTION, TemplateStatus.PREVIOUS)
 
 
 def channels_create(*, project: Project) -> list[DistributionChannel]:
@@ -87,9 +89,9 @@ def _event(event_type: str, actor: Actor, project: Project, channel, template, c
 def channel_publish(
     *, actor: Actor, project: Project, channel: str, template_id: UUID | str
 ) -> DistributionChannel:
-    """Show a template on a channel. The template must be this project's and ``Testing`` (or
-    the current ``Production``, re-published); PROD needs an ``Active`` project and makes the
-    template ``Production``, the former one becoming ``Previous``."""
+    """Show a template on a channel. The template must be this project's and ``Testing``,
+    the current ``Production`` (re-published) or a ``Previous`` one; PROD needs an ``Active``
+    project and makes the template ``Production``, the former one becoming ``Previous``."""
     project, row = _lock(project, channel)
     if project.is_archived or project.trashed_at is not None:
         raise Conflict("An archived project can't publish.")
@@ -102,8 +104,8 @@ def channel_publish(
         raise InvalidRequest.for_field("templateId", "No template with this id in the project.")
     if template.status not in PUBLISHABLE:
         raise Conflict(
-            f"A {template.status} template can't be published: only Testing templates and "
-            "the current Production one."
+            f"A {template.status} template can't be published: only Testing, Production "
+            "and Previous ones."
         )
     if row.channel == Channel.PROD and project.status != ProjectStatus.ACTIVE:
         raise Conflict("Publishing to PROD needs an Active project.")
@@ -129,24 +131,28 @@ def channel_publish(
 
 
 def _unpublish(actor: Actor, project: Project, row: DistributionChannel) -> None:
+    """Take the template off the channel. ``Production`` is the template PROD serves (SPEC
+    §16), so the one taken off PROD becomes ``Previous``; other channels leave it as it is."""
     template = row.active_template
     row.active_template = None
     row.published_by = None
     row.published_at = None
     row.save(update_fields=["active_template", "published_by", "published_at", "updated_at"])
-    _event(
-        "CHANNEL_UNPUBLISHED",
-        actor,
-        project,
-        row,
-        template,
-        {"activeTemplate": {"before": str(template.pk), "after": None}},
-    )
+    changes = {"activeTemplate": {"before": str(template.pk), "after": None}}
+    if row.channel == Channel.PROD and template.status == TemplateStatus.PRODUCTION:
+        template = Template.objects.select_for_update(of=("self",)).get(pk=template.pk)
+        template.status = TemplateStatus.PREVIOUS
+        template.save(update_fields=["status", "updated_at"])
+        changes["templateStatus"] = {
+            "before": TemplateStatus.PRODUCTION,
+            "after": TemplateStatus.PREVIOUS,
+        }
+    _event("CHANNEL_UNPUBLISHED", actor, project, row, template, changes)
 
 
 @transaction.atomic
 def channel_unpublish(*, actor: Actor, project: Project, channel: str) -> DistributionChannel:
-    """Stop showing a template on the channel; the template's status stays as it is."""
+    """Stop showing a template on the channel (off PROD, the template becomes Previous)."""
     project, row = _lock(project, channel)
     if project.is_archived:
         raise Conflict("An archived project is read-only.")

@@ -215,9 +215,8 @@ def test_the_current_production_template_can_be_republished(project, template, u
     assert template.status == Status.PRODUCTION
 
 
-@pytest.mark.parametrize("status", [Status.PREVIOUS, Status.ARCHIVED])
-def test_only_testing_or_production_templates_publish(status, project, template, users, client_for):
-    Template.objects.filter(pk=template.pk).update(status=status)
+def test_an_archived_template_cant_publish(project, template, users, client_for):
+    Template.objects.filter(pk=template.pk).update(status=Status.ARCHIVED)
 
     response = publish(client_for(users["ProjectManager"]), project, "DEV", template.pk)
 
@@ -266,7 +265,7 @@ def test_lower_case_channel_names_are_accepted(project, template, users, client_
     assert response.json()["channel"] == "DEV"
 
 
-def test_unpublish_leaves_the_template_status(project, template, users, client_for):
+def test_unpublish_of_prod_leaves_the_template_previous(project, template, users, client_for):
     client = client_for(users["ProjectManager"])
     publish(client, project, "PROD", template.pk)
 
@@ -275,7 +274,7 @@ def test_unpublish_leaves_the_template_status(project, template, users, client_f
     assert response.status_code == 200
     assert response.json()["activeTemplateId"] is None
     template.refresh_from_db()
-    assert template.status == Status.PRODUCTION
+    assert template.status == Status.PREVIOUS
     again = client.post(f"{base(project)}/PROD/unpublish")
     assert again.status_code == 409
 
