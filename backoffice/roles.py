@@ -30,6 +30,20 @@ class Role(models.TextChoices):
 
 ROLE_ORDER = [Role.VIEWER, Role.DEVELOPER, Role.PROJECT_MANAGER, Role.ORGANIZATION_ADMIN]
 
+#: The most a guest (someone with no membership in a project's organization) holds on that
+#: project, whatever their grants say (SPEC §16): view, comment, upload templates. So a guest
+#: never manages members, guests, groups, shares, credentials, visibility or sub-projects,
+#: and never publishes.
+GUEST_ROLE_CAP = Role.DEVELOPER
+
+
+def as_guest(role: "Role | str | None") -> Role | None:
+    """The role a guest holds through a grant of ``role``: at most ``GUEST_ROLE_CAP``."""
+    if not role:
+        return None
+    role = Role(role)
+    return role if role.rank <= GUEST_ROLE_CAP.rank else GUEST_ROLE_CAP
+
 
 class Perm(StrEnum):
     """Actions an endpoint can require."""

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, QuerySet
 
 from backoffice.models import Membership, User
-from backoffice.roles import Role
+from backoffice.roles import Role, as_guest
 from projects.constants import ROLE_BY_CODENAME, Visibility
 from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
@@ -146,6 +146,8 @@ def project_audience(project: Project) -> list[AudienceEntry]:
             if org_role is not None:
                 reasons.append({"kind": "organization", "role": org_role})
             role = Role.highest(org_role, *(g["role"] for g in granted))
+            if org_role is None:
+                role = as_guest(role)  # the reasons keep what the grant says
         reasons.extend(granted)
         entries[user_id] = AudienceEntry(
             user=user, role=role, organization_role=org_role, reasons=reasons

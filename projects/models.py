@@ -7,7 +7,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from backoffice.models import Membership, Organization, TimeStampedModel, User
 from backoffice.permissions import is_credential, org_role
-from backoffice.roles import Role
+from backoffice.roles import Role, as_guest
 
 from .constants import GRANTABLE_ROLES, ROLE_BY_CODENAME, Status, Visibility, grant_codename
 from .querysets import ProjectQuerySet
@@ -128,7 +128,8 @@ class Project(TimeStampedModel):
         project is visible (a grant is what shows a Private project to a plain member, and
         then their org role counts as well). None means the project is invisible.
         An API credential reads its own project only, as a ``Viewer`` (its writes are
-        refused before any role is asked)."""
+        refused before any role is asked). A guest (no active membership in the project's
+        organization) holds at most ``GUEST_ROLE_CAP`` whatever the grant says."""
         if not user.is_authenticated or not user.is_active:
             return None
         if is_credential(user):
@@ -137,6 +138,8 @@ class Project(TimeStampedModel):
         if user.is_owner or role == Role.ORGANIZATION_ADMIN:
             return role  # no grant goes higher, and nothing hides a project from them
         granted = self.granted_roles(user)
+        if role is None:
+            granted = [as_guest(grant) for grant in granted]
         hidden = (
             role is not None
             and self.visibility == Visibility.PRIVATE
@@ -145,6 +148,17 @@ class Project(TimeStampedModel):
         if hidden and not granted:
             return None
         return Role.highest(role, *granted)
+
+
+def is_guest(user: User, project: Project) -> bool:
+    """Someone from outside the project's organization: no membership there at all. (A
+    deactivated member is no guest: their grants count again once they are reactivated.)
+    The Owner and API credentials are never guests."""
+    if user.is_owner or is_credential(user):
+        return False
+    return not Membership.objects.filter(
+        user=user, organization_id=project.organization_id
+    ).exists()
 
 
 class ProjectUserObjectPermission(UserObjectPermissionBase):

@@ -18,7 +18,7 @@ from backoffice.actors import Actor
 from backoffice.audit import apply_changes, diff, record_event, target
 from backoffice.errors import Conflict, InvalidRequest, InvalidTransition
 from backoffice.models import Organization, User
-from backoffice.roles import Role
+from backoffice.roles import GUEST_ROLE_CAP, Role
 
 from .constants import (
     GRANTABLE_ROLES,
@@ -28,7 +28,7 @@ from .constants import (
     Visibility,
     grant_codename,
 )
-from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
+from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission, is_guest
 from .signals import deletion_guards, project_archived, stored_files, thumbnail_sources
 from .thumbnails import open_image, store_renditions
 from .tree import MAX_DEPTH, ancestor_ids, descendant_ids
@@ -252,6 +252,12 @@ def project_grant_set(
     if principal is None or (user and group):
         raise TypeError("Grant to exactly one user or one group.")
     project = _lock(project)
+    if user is not None and role.rank > GUEST_ROLE_CAP.rank and is_guest(user, project):
+        raise InvalidRequest.for_field(
+            "role",
+            f"{user} is a guest (not a member of {project.organization.name}): a guest is "
+            f"granted at most {GUEST_ROLE_CAP}.",
+        )
     before = _granted_role(project, principal)
     if before == role:
         return

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from backoffice.api.identity_serializers import UserSummarySerializer
 from backoffice.api.serializers import ModelSerializer, Serializer
 from backoffice.models import AuditEvent
+from backoffice.roles import as_guest
 from projects.constants import GRANTABLE_ROLES, ROLE_BY_CODENAME
 
 from ..models import MAX_MESSAGE_LENGTH, Comment, UserGroup
@@ -53,7 +54,8 @@ class ProjectMemberSerializer(Serializer):
     is_guest = serializers.BooleanField(help_text="Not a member of the project's organization.")
 
     def get_role(self, grant) -> str:
-        return ROLE_BY_CODENAME[grant.permission.codename]
+        role = ROLE_BY_CODENAME[grant.permission.codename]
+        return as_guest(role) if grant.is_guest else role
 
 
 class ReasonSerializer(Serializer):
