@@ -26,9 +26,9 @@ from templates.files import file_url, signing_time
 
 from . import counting
 from .public_reads import EmbedChannel, LandingShare, embed_channel, landing_share
+from .public_text import GONE, TOO_MANY, text_for
 
 API_KEY_HEADER = "X-Percus-Api-Key"
-UNAVAILABLE = "This video is no longer available."
 
 
 # Headers ------------------------------------------------------------------------------------
@@ -85,26 +85,30 @@ def _page(template: str, context: dict, *, status: int = 200, **harden):
     return _harden(HttpResponse(body, status=status), **harden)
 
 
-def _unavailable(status: int) -> HttpResponse:
+def _notice(status: int, notice: str, locale: str | None) -> HttpResponse:
+    """The plain page of a refusal, in the share's language (the default one when there is
+    no share to ask)."""
+    words = text_for(locale or settings.LANGUAGE_CODE)
     return _page(
         "shares/unavailable.html",
-        {"status": status, "detail": UNAVAILABLE, "lang": settings.LANGUAGE_CODE},
+        {
+            "status": status,
+            "detail": words[notice],
+            "hint": words[f"{notice}_hint"],
+            "notice": notice,
+            "lang": locale or settings.LANGUAGE_CODE,
+        },
         status=status,
         scripts=False,
     )
 
 
+def _unavailable(status: int, notice: str = GONE, locale: str | None = None) -> HttpResponse:
+    return _notice(status, notice, locale)
+
+
 def _too_many(wait: int) -> HttpResponse:
-    response = _page(
-        "shares/unavailable.html",
-        {
-            "status": 429,
-            "detail": "Too many requests; please try again in a moment.",
-            "lang": settings.LANGUAGE_CODE,
-        },
-        status=429,
-        scripts=False,
-    )
+    response = _notice(429, TOO_MANY, None)
     response["Retry-After"] = str(wait)
     return response
 
@@ -123,9 +127,11 @@ def _open_share(request, slug: str) -> tuple[LandingShare | None, HttpResponse |
     if wait is not None:
         return None, _too_many(wait)
     share = landing_share(slug)
-    status = share.availability(timezone.now()) if share is not None else 404
+    if share is None:
+        return None, _unavailable(404)
+    status, notice = share.availability(timezone.now())
     if status != 200:
-        return None, _unavailable(status)
+        return None, _unavailable(status, notice, share.effective_locale)
     if share.credential is not None:
         credential_mark_used(share.credential.id, share.credential.last_used_at)
     return share, None
@@ -170,7 +176,7 @@ def cta(request, slug: str):
     if refusal is not None:
         return refusal
     if not share.cta_url:
-        return _unavailable(404)
+        return _unavailable(404, GONE, share.effective_locale)
     counting.record(share.id, counting.CTA_CLICKS)
     response = HttpResponseRedirect(share.cta_url)  # only ever the stored URL
     response["Referrer-Policy"] = "no-referrer"

@@ -31,6 +31,7 @@ from templates.models import Template, TemplateFile
 
 from .constants import ShareStatus
 from .models import DistributionChannel, PublicVideoShare
+from .public_text import GONE, NOT_YET
 
 
 def _uuid(value: Any) -> UUID | None:
@@ -158,18 +159,26 @@ class LandingShare:
             row=row,
         )
 
-    def availability(self, now: dt.datetime) -> int:
-        """200 when the page may show, else the status of the notice: 410 for a disabled
-        share, 404 for every other reason (the project is archived or in the trash, the
-        channel shows no template, the share's credential is no longer usable)."""
-        if self.project_trashed or self.project_archived or self.lottie_file_id is None:
-            return 404
+    def availability(self, now: dt.datetime) -> tuple[int, str | None]:
+        """``(200, None)`` when the page may show, else the status and notice (SPEC §16
+        Lifecycle): an archived or trashed project is 404 "no longer available", a disabled
+        share 410 "no longer available", an enabled share that isn't live (its channel
+        shows no template, or its credential is no longer usable) 404 "not available yet"."""
+        if self.project_trashed or self.project_archived:
+            return 404, GONE
+        if self.status != ShareStatus.ENABLED:
+            return 410, GONE
         credential = self.credential
-        if credential is not None and not (
-            credential.is_active(now) and credential.allows(self.channel)
+        if self.lottie_file_id is None or (
+            credential is not None
+            and not (credential.is_active(now) and credential.allows(self.channel))
         ):
-            return 404
-        return 200 if self.status == ShareStatus.ENABLED else 410
+            return 404, NOT_YET
+        return 200, None
+
+    @property
+    def effective_locale(self) -> str:
+        return self.locale or self.project_locale or ""
 
 
 @cache

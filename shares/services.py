@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from backoffice.actors import Actor
@@ -449,10 +450,51 @@ def share_rotate_slug(*, actor: Actor, project: Project, channel: str) -> Rotate
 def shares_of(project: Project) -> list[PublicVideoShare]:
     """The project's shares in promotion order with their counts, in one query (and one cache
     round trip for the counts not yet flushed)."""
-    rows = with_flushed_counts(PublicVideoShare.objects.filter(project=project)).select_related(
-        "created_by", "disabled_by", "restored_by", "slug_rotated_by"
+    rows = (
+        with_flushed_counts(PublicVideoShare.objects.filter(project=project))
+        .annotate(served_template_id=Subquery(_served_template))
+        .select_related(
+            "project",
+            "api_credential",
+            "created_by",
+            "disabled_by",
+            "restored_by",
+            "slug_rotated_by",
+        )
     )
     return sorted(attach_counts(rows), key=lambda row: CHANNEL_ORDER.index(row.channel))
+
+
+#: The template the share's channel shows (annotated as ``served_template_id``).
+_served_template = DistributionChannel.objects.filter(
+    project=OuterRef("project"), channel=OuterRef("channel")
+).values("active_template_id")[:1]
+
+
+def share_is_live(share: PublicVideoShare) -> bool:
+    """``live`` (SPEC §16): the share is enabled, its channel shows a template, its project is
+    neither archived nor trashed, and its credential, if it names one, is usable on the
+    channel. Exactly when the landing page plays (200). Reads ``served_template_id`` when
+    annotated (``shares_of``), else one query."""
+    project = share.project
+    if not share.is_enabled or project.is_archived or project.trashed_at is not None:
+        return False
+    if hasattr(share, "served_template_id"):
+        served = share.served_template_id
+    else:
+        served = (
+            DistributionChannel.objects.filter(project_id=share.project_id, channel=share.channel)
+            .values_list("active_template_id", flat=True)
+            .first()
+        )
+    if served is None:
+        return False
+    credential = share.api_credential
+    return credential is None or (
+        credential.revoked_at is None
+        and not credential.is_expired
+        and credential.allows_channel(share.channel)
+    )
 
 
 def share_counts_flush() -> FlushResult:

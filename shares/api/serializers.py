@@ -7,6 +7,7 @@ from backoffice.api.serializers import ModelSerializer, Serializer
 from templates.api.serializers import TemplateSummarySerializer
 
 from ..models import DistributionChannel, PublicVideoShare
+from ..services import share_is_live
 
 
 class DistributionChannelSerializer(ModelSerializer):
@@ -43,6 +44,10 @@ class PublicVideoShareSerializer(ModelSerializer):
         read_only=True, help_text="Landing-page views: flushed daily counts plus pending ones."
     )
     cta_click_count = serializers.IntegerField(read_only=True)
+    live = serializers.SerializerMethodField(
+        help_text="Enabled, its channel shows a template, its project is neither archived nor "
+        "trashed (and its credential, if any, is usable): the landing page plays."
+    )
 
     class Meta:
         model = PublicVideoShare
@@ -52,6 +57,7 @@ class PublicVideoShareSerializer(ModelSerializer):
             "slug",
             "url",
             "status",
+            "live",
             "public_title",
             "public_subtitle",
             "locale",
@@ -72,6 +78,9 @@ class PublicVideoShareSerializer(ModelSerializer):
             "slug_rotated_by",
         ]
         read_only_fields = fields
+
+    def get_live(self, share: PublicVideoShare) -> bool:
+        return share_is_live(share)
 
 
 class PublicVideoShareWriteSerializer(Serializer):

@@ -42,10 +42,19 @@ def landing(web, share_or_slug):
     return web.get(f"/v/{slug}")
 
 
-def assert_unavailable(response, status: int) -> None:
+#: The notices in the organization's language (the factories' default locale is es-CL).
+GONE_ES = "Este video ya no está disponible."
+NOT_YET_ES = "Este video aún no está disponible."
+GONE_EN = "This video is no longer available."
+
+
+def assert_unavailable(response, status: int, notice: str = GONE_ES) -> None:
     assert response.status_code == status
     assert response["Content-Type"].startswith("text/html")
-    assert b"This video is no longer available." in response.content
+    body = response.content.decode()
+    assert f"<h1>{notice}</h1>" in body
+    others = {GONE_ES, NOT_YET_ES, GONE_EN} - {notice}
+    assert not [text for text in others if text in body]
     assert "Content-Security-Policy" in response
 
 
@@ -62,8 +71,10 @@ def test_an_enabled_share_of_a_published_channel_shows_its_page(web, share):
     assert 'src="/player/#' in body
 
 
-def test_an_unknown_slug_is_404(web, share):
-    assert_unavailable(landing(web, "no-such-slug"), 404)
+def test_an_unknown_slug_is_404_in_the_default_language(web, share):
+    response = landing(web, "no-such-slug")
+    assert_unavailable(response, 404, GONE_EN)
+    assert b'<html lang="en-us">' in response.content
 
 
 def test_a_disabled_share_is_410(web, project, share):
@@ -73,18 +84,42 @@ def test_a_disabled_share_is_410(web, project, share):
 
 def test_a_rotated_away_slug_is_404_and_the_new_one_works(web, project, share):
     rotated = share_rotate_slug(actor=SYSTEM, project=project, channel="PROD")
-    assert_unavailable(landing(web, rotated.previous_slug), 404)
+    assert_unavailable(landing(web, rotated.previous_slug), 404, GONE_EN)
     assert landing(web, rotated.share).status_code == 200
 
 
-def test_an_unpublished_channel_is_404(web, project, share):
+def test_an_unpublished_channel_is_404_not_available_yet(web, project, share):
     channel_unpublish(actor=SYSTEM, project=project, channel="PROD")
-    assert_unavailable(landing(web, share), 404)
+    assert_unavailable(landing(web, share), 404, NOT_YET_ES)
 
 
-def test_a_share_of_a_channel_never_published_is_404(web, project):
+def test_a_share_of_a_channel_never_published_is_404_not_available_yet(web, project):
     share = make_share(project, channel="DEV")
-    assert_unavailable(landing(web, share), 404)
+    assert_unavailable(landing(web, share), 404, NOT_YET_ES)
+
+
+@pytest.mark.parametrize(
+    ("locale", "not_yet", "gone"),
+    [
+        ("pt-BR", "Este vídeo ainda não está disponível.", "Este vídeo não está mais disponível."),
+        ("en-GB", "This video is not available yet.", GONE_EN),
+        ("es-MX", NOT_YET_ES, GONE_ES),
+        ("fr-FR", "This video is not available yet.", GONE_EN),  # no French: English
+    ],
+)
+def test_notices_speak_the_share_locale(web, project, locale, not_yet, gone):
+    share = make_share(project, channel="DEV", locale=locale)
+    response = landing(web, share)
+    assert_unavailable(response, 404, not_yet)
+    assert f'<html lang="{locale}">'.encode() in response.content
+    share_disable(actor=SYSTEM, project=project, channel="DEV")
+    assert_unavailable(landing(web, share), 410, gone)
+
+
+def test_a_disabled_share_of_an_unpublished_channel_is_no_longer_available(web, project, share):
+    channel_unpublish(actor=SYSTEM, project=project, channel="PROD")
+    share_disable(actor=SYSTEM, project=project, channel="PROD")
+    assert_unavailable(landing(web, share), 410, GONE_ES)
 
 
 def test_an_archived_project_is_404(web, project, share):
@@ -102,7 +137,7 @@ def test_a_revoked_credential_stops_the_page(web, project):
     share = make_share(project, api_credential_id=str(credential.pk))
     assert landing(web, share).status_code == 200
     credential_revoke(actor=SYSTEM, credential=credential)
-    assert_unavailable(landing(web, share), 404)
+    assert_unavailable(landing(web, share), 404, NOT_YET_ES)
 
 
 def test_the_page_marks_its_credential_used(web, project):

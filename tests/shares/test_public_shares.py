@@ -374,3 +374,46 @@ def test_list_query_count_is_constant(count, users, client_for, project, django_
         response = client.get(base(project))
 
     assert len(response.json()) == count
+
+
+# live (SPEC §16 Lifecycle) -------------------------------------------------------------------
+
+
+def test_live_says_whether_the_landing_page_plays(users, client_for, org):
+    from tests.shares.public_helpers import published_project, upload_template
+
+    client = client_for(users["ProjectManager"])
+    project, _ = published_project(org)
+
+    def live(channel: str) -> bool:
+        rows = client.get(base(project)).json()
+        return next(row["live"] for row in rows if row["channel"] == channel)
+
+    # A share of a channel with nothing published: answered, but not live.
+    response = put(client, project, channel="STAGING")
+    assert response.status_code == 201
+    assert response.json()["live"] is False
+    assert put(client, project, channel="PROD").json()["live"] is True
+    assert client.get(f"{base(project)}/PROD").json()["live"] is True
+    assert client.get(f"{base(project)}/STAGING").json()["live"] is False
+
+    staging = upload_template(project, version="2.0")
+    from shares.services import channel_publish, channel_unpublish
+
+    channel_publish(actor=SYSTEM, project=project, channel="STAGING", template_id=staging.pk)
+    assert live("STAGING") is True
+    channel_unpublish(actor=SYSTEM, project=project, channel="STAGING")
+    assert live("STAGING") is False
+
+    response = client.post(f"{base(project)}/PROD/disable")
+    assert response.json()["live"] is False
+    response = client.post(f"{base(project)}/PROD/restore")
+    assert response.json()["live"] is True
+
+    credential = credential_create(actor=SYSTEM, project=project, name="web").credential
+    assert put(client, project, **{**BODY, "apiCredentialId": str(credential.pk)}).json()["live"]
+    credential_revoke(actor=SYSTEM, credential=credential)
+    assert live("PROD") is False
+
+    project_archive(actor=SYSTEM, project=project)
+    assert live("PROD") is False
