@@ -93,7 +93,7 @@ def test_a_disabled_share_shows_the_notice(live_server, page, org):
     share_disable(actor=SYSTEM, project=project, channel="PROD")
     response = page.goto(f"{live_server.url}/v/{share.slug}")
     assert response.status == 410
-    assert "This video is no longer available." in page.locator("h1").inner_text()
+    assert "Este video ya no está disponible." in page.locator("h1").inner_text()  # es-CL
     screenshot(page, "disabled.png")
 
 
