@@ -19,10 +19,10 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import ngettext
 
 from . import services
 from .actors import Actor
+from .admin_actions import Noun, confirm_then_run
 from .admin_history import AuditHistoryMixin
 from .admin_readonly import ReadOnlyAdmin
 from .admin_scoping import OrganizationScopedAdmin
@@ -480,30 +480,27 @@ class ApiTokenAdmin(OrganizationScopedAdmin, AuditHistoryMixin, ReadOnlyAdmin):
     def status_badge(self, token: ApiToken) -> str:
         return badge(token.status)
 
-    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
-    def revoke(self, request, queryset) -> None:
+    @admin.action(description="Revoke selected tokens…", permissions=["revoke"])
+    def revoke(self, request, queryset):
         actor = Actor.for_user(request.user)
-        revoked = skipped = 0
-        for token in queryset:
-            if token.revoked_at is not None:
-                skipped += 1
-                continue
-            try:
-                services.token_revoke(actor=actor, token=token)
-            except DomainError:  # revoked meanwhile, by someone else
-                skipped += 1
-            else:
-                revoked += 1
-        if revoked:
-            message = ngettext("Revoked %d token.", "Revoked %d tokens.", revoked) % revoked
-            self.message_user(request, message, messages.SUCCESS)
-        if skipped:
-            message = ngettext(
-                "Skipped %d token that was already revoked.",
-                "Skipped %d tokens that were already revoked.",
-                skipped,
-            )
-            self.message_user(request, message % skipped, messages.WARNING)
+        return confirm_then_run(
+            self,
+            request,
+            queryset.select_related("user"),
+            action="revoke",
+            title="Revoke tokens?",
+            question="Revoke the selected personal API tokens?",
+            general=[
+                "Requests made with them are refused at once (401). A revoked token can't "
+                "be brought back; its owner creates a new one."
+            ],
+            button="Yes, revoke",
+            verb="Revoked",
+            noun=Noun("token", "tokens"),
+            act=lambda token: services.token_revoke(actor=actor, token=token),
+            consequences=lambda token: [f"{token.user}'s token {token.prefix}… stops working."],
+            refusal=lambda token: "it is already revoked." if token.revoked_at else None,
+        )
 
 
 # Invitations ---------------------------------------------------------------------------

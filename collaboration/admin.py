@@ -1,12 +1,12 @@
 """Staff admin of comments, user groups and project grants. Changes go through the services,
 so rules and audit events are the same as the API's; what has no service here is read-only."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from backoffice.actors import Actor
+from backoffice.admin_actions import ServiceDeleteAdmin
 from backoffice.admin_history import audit_history
 from backoffice.admin_scoping import OrganizationScopedAdmin
-from backoffice.errors import DomainError
 from projects.constants import ROLE_BY_CODENAME
 from projects.models import ProjectGroupObjectPermission, ProjectUserObjectPermission
 from projects.services import project_grant_remove
@@ -23,25 +23,8 @@ class HistoryMixin:
         return audit_history(obj)
 
 
-class ServiceDeleteMixin:
-    """Deletes one object at a time through a service, reporting refusals."""
-
-    def _delete(self, request, obj) -> None:
-        raise NotImplementedError
-
-    def delete_model(self, request, obj) -> None:
-        try:
-            self._delete(request, obj)
-        except DomainError as error:
-            self.message_user(request, f"{obj}: {error.detail}", messages.ERROR)
-
-    def delete_queryset(self, request, queryset) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
 @admin.register(Comment)
-class CommentAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
+class CommentAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteAdmin, admin.ModelAdmin):
     organization_path = "project__organization"
     """Comments are written by their authors through the API; staff read and moderate."""
 
@@ -72,12 +55,15 @@ class CommentAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteMixin, ad
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def _delete(self, request, obj: Comment) -> None:
+    def delete_with_service(self, request, obj: Comment) -> None:
         services.comment_delete(actor=Actor.for_user(request.user), comment=obj)
+
+    def delete_consequences(self, obj: Comment) -> list[str]:
+        return [f"\u201c{self.short_message(obj)}\u201d disappears from {obj.project}."]
 
 
 @admin.register(UserGroup)
-class UserGroupAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteMixin, admin.ModelAdmin):
+class UserGroupAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteAdmin, admin.ModelAdmin):
     list_display = ["name", "organization", "member_count", "created_at"]
     list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "organization__name"]
@@ -109,11 +95,19 @@ class UserGroupAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteMixin, 
             )
         obj.pk, obj.group = saved.pk, saved.group
 
-    def _delete(self, request, obj: UserGroup) -> None:
+    def delete_with_service(self, request, obj: UserGroup) -> None:
         services.user_group_delete(actor=Actor.for_user(request.user), user_group=obj)
 
+    def delete_consequences(self, obj: UserGroup) -> list[str]:
+        members = obj.group.user_set.count()
+        grants = ProjectGroupObjectPermission.objects.filter(group=obj.group).count()
+        return [
+            f"Its {members} member{'s' if members != 1 else ''} lose what the group gives on "
+            f"{grants} project{'s' if grants != 1 else ''}."
+        ]
 
-class GrantAdmin(OrganizationScopedAdmin, ServiceDeleteMixin, admin.ModelAdmin):
+
+class GrantAdmin(OrganizationScopedAdmin, ServiceDeleteAdmin, admin.ModelAdmin):
     organization_path = "content_object__organization"
     """Grants are made through the API (members, groups, guests); staff see and revoke them."""
 
@@ -129,6 +123,10 @@ class GrantAdmin(OrganizationScopedAdmin, ServiceDeleteMixin, admin.ModelAdmin):
     def project(self, grant) -> str:
         return str(grant.content_object)
 
+    def delete_consequences(self, obj) -> list[str]:
+        holder = getattr(obj, "user", None) or obj.group
+        return [f"{holder} loses the role {self.role(obj)} on {obj.content_object}."]
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -142,7 +140,7 @@ class ProjectUserGrantAdmin(GrantAdmin):
     list_select_related = [*GrantAdmin.list_select_related, "user"]
     search_fields = ["user__email", "content_object__name"]
 
-    def _delete(self, request, obj) -> None:
+    def delete_with_service(self, request, obj) -> None:
         project_grant_remove(
             actor=Actor.for_user(request.user), project=obj.content_object, user=obj.user
         )
@@ -154,7 +152,7 @@ class ProjectGroupGrantAdmin(GrantAdmin):
     list_select_related = [*GrantAdmin.list_select_related, "group__user_group"]
     search_fields = ["group__user_group__name", "content_object__name"]
 
-    def _delete(self, request, obj) -> None:
+    def delete_with_service(self, request, obj) -> None:
         project_grant_remove(
             actor=Actor.for_user(request.user), project=obj.content_object, group=obj.group
         )

@@ -2,14 +2,14 @@
 here shows its secret once, on the page right after creation, and never again."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.template.response import TemplateResponse
 
 from backoffice.actors import Actor
+from backoffice.admin_actions import confirm_then_run
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
-from backoffice.errors import DomainError
 from projects.models import Project
 
 from . import services
@@ -104,19 +104,30 @@ class ApiCredentialAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.Model
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description="Revoke selected credentials")
-    def revoke(self, request, queryset) -> None:
-        revoked = 0
-        for credential in queryset:
-            try:
-                services.credential_revoke(
-                    actor=Actor.for_user(request.user), credential=credential
-                )
-                revoked += 1
-            except DomainError as error:
-                self.message_user(request, f"{credential}: {error.detail}", messages.WARNING)
-        if revoked:
-            self.message_user(request, f"Revoked {revoked} credential(s).", messages.SUCCESS)
+    @admin.action(description="Revoke selected credentials…")
+    def revoke(self, request, queryset):
+        actor = Actor.for_user(request.user)
+        return confirm_then_run(
+            self,
+            request,
+            queryset.select_related("project"),
+            action="revoke",
+            title="Revoke credentials?",
+            question="Revoke the selected API credentials?",
+            general=[
+                "They stop authenticating at once: integrations and embeds using them fail "
+                "until they get a new credential. A revoked credential can't be brought back."
+            ],
+            button="Yes, revoke",
+            verb="Revoked",
+            act=lambda credential: services.credential_revoke(actor=actor, credential=credential),
+            consequences=lambda credential: [
+                f"Key {credential.api_key} of {credential.project} stops working."
+            ],
+            refusal=lambda credential: (
+                "it is already revoked." if credential.revoked_at is not None else None
+            ),
+        )
 
 
 class ApiCredentialInline(ReadOnlyInline):

@@ -1,22 +1,29 @@
 """Staff admin of projects. Saves and actions go through the services, so the rules and
 audit events are the same as the API's."""
 
+from collections.abc import Callable
+
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 from guardian.admin import GuardedModelAdminMixin
 
 from backoffice.actors import Actor
 from backoffice.admin import ServiceAdminMixin
+from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_scoping import OrganizationScopedAdmin
-from backoffice.errors import DomainError
 
 from . import services
 from .admin_grants import GroupGrantInline, UserGrantInline, save_grants
 from .constants import Status
 from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
+from .tree import descendant_ids
+
+#: Filled by apps above (which this one must not import): ``(project) -> [(channel,
+#: template label), …]``, what each of the project's channels serves now, DEV first.
+served_by: list[Callable[[Project], list[tuple[str, str]]]] = []
 
 STATUS_COLOURS = {Status.DRAFT: "#6b7280", Status.ACTIVE: "#15803d", Status.ARCHIVED: "#92400e"}
 
@@ -62,6 +69,7 @@ class TrashedFilter(admin.SimpleListFilter):
 @admin.register(Project)
 class ProjectAdmin(
     OrganizationScopedAdmin,
+    ServiceDeleteAdmin,
     ServiceAdminMixin,
     AuditHistoryMixin,
     GuardedModelAdminMixin,
@@ -156,36 +164,107 @@ class ProjectAdmin(
         else:
             super().save_formset(request, form, formset, change)
 
-    def delete_model(self, request, obj: Project) -> None:
+    delete_warning = (
+        "Deleting is for good: it can't be undone. To take a project out of use but keep it "
+        "restorable for 14 days, move it to the trash instead (the \u201cMove selected "
+        "projects to the trash\u201d action)."
+    )
+
+    def delete_with_service(self, request, obj: Project) -> None:
         services.project_delete(actor=Actor.for_user(request.user), project=obj)
 
-    def delete_queryset(self, request, queryset) -> None:
-        for project in queryset:
-            self.delete_model(request, project)
+    def delete_consequences(self, obj: Project) -> list[str]:
+        lines = self._sub_projects(obj)
+        lines += [
+            f"{channel} stops serving \u201c{label}\u201d." for channel, label in _served(obj)
+        ]
+        return [*lines, *super().delete_consequences(obj)]
 
-    def _run(self, request, queryset, service, verb: str) -> None:
-        done = 0
-        for project in queryset:
-            try:
-                service(actor=Actor.for_user(request.user), project=project)
-                done += 1
-            except DomainError as error:
-                self.message_user(request, f"{project}: {error.detail}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{verb} {done} project(s).", messages.SUCCESS)
+    @staticmethod
+    def _sub_projects(project: Project) -> list[str]:
+        count = len(descendant_ids(project))
+        if not count:
+            return []
+        if count == 1:
+            return ["Its 1 sub-project goes with it."]
+        return [f"Its {count} sub-projects go with it."]
+
+    def _act(self, request, queryset, service, verb: str) -> None:
+        actor = Actor.for_user(request.user)
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda project: service(actor=actor, project=project),
+            verb=verb,
+        )
 
     @admin.action(description="Activate selected projects")
     def activate(self, request, queryset):
-        self._run(request, queryset, services.project_activate, "Activated")
+        self._act(request, queryset, services.project_activate, "Activated")
 
-    @admin.action(description="Archive selected projects")
+    @admin.action(description="Archive selected projects…")
     def archive(self, request, queryset):
-        self._run(request, queryset, services.project_archive, "Archived")
+        actor = Actor.for_user(request.user)
+        return confirm_then_run(
+            self,
+            request,
+            queryset,
+            action="archive",
+            title="Archive projects?",
+            question="Archive the selected projects?",
+            general=[
+                "An archived project is read-only (comments excepted) and can't be made "
+                "active again.",
+                "Every channel stops serving: its template in Production becomes Previous, "
+                "and the public links show \u201cno longer available\u201d.",
+            ],
+            button="Yes, archive",
+            verb="Archived",
+            act=lambda project: services.project_archive(actor=actor, project=project),
+            consequences=lambda project: [
+                f"{channel} stops serving \u201c{label}\u201d."
+                for channel, label in _served(project)
+            ],
+            refusal=lambda project: (
+                "it is already archived." if project.status == Status.ARCHIVED else None
+            ),
+        )
 
-    @admin.action(description="Move selected projects (and their sub-projects) to the trash")
+    @admin.action(description="Move selected projects (and their sub-projects) to the trash…")
     def trash(self, request, queryset):
-        self._run(request, queryset, services.project_trash, "Trashed")
+        actor = Actor.for_user(request.user)
+        return confirm_then_run(
+            self,
+            request,
+            queryset,
+            action="trash",
+            title="Move projects to the trash?",
+            question="Move the selected projects, and their sub-projects, to the trash?",
+            general=[
+                "Their channels, public links and API credentials stop serving until they "
+                "are restored.",
+                "The trash is purged after 14 days: then they are deleted for good.",
+            ],
+            button="Yes, move to the trash",
+            verb="Moved {} to the trash",
+            act=lambda project: services.project_trash(actor=actor, project=project),
+            consequences=lambda project: [
+                *self._sub_projects(project),
+                *(
+                    f"{channel} stops serving \u201c{label}\u201d until restored."
+                    for channel, label in _served(project)
+                ),
+            ],
+            refusal=lambda project: (
+                "it is already in the trash." if project.trashed_at is not None else None
+            ),
+        )
 
     @admin.action(description="Restore selected projects from the trash")
     def restore(self, request, queryset):
-        self._run(request, queryset, services.project_restore, "Restored")
+        self._act(request, queryset, services.project_restore, "Restored")
+
+
+def _served(project: Project) -> list[tuple[str, str]]:
+    return [pair for source in served_by for pair in source(project)]

@@ -162,7 +162,12 @@ def project_update(*, actor: Actor, project: Project, **changes: Any) -> Project
 
 def _transition(project: Project, to: str) -> str:
     if to not in TRANSITIONS[project.status]:
-        raise InvalidTransition(f"A {project.status} project can't become {to}.")
+        if project.status == to:
+            raise InvalidTransition(f"This project is already {to.lower()}.")
+        article = "An" if project.status[0] in "AEIOU" else "A"
+        raise InvalidTransition(
+            f"{article} {project.status.lower()} project can't become {to.lower()}."
+        )
     before = project.status
     project.status = to
     return before

@@ -6,15 +6,16 @@ registered ``ProjectAdmin`` and ``TemplateAdmin`` (the admin autodiscovery impor
 ``admin`` module, ``projects`` and ``templates`` first as they come first in INSTALLED_APPS).
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.sites import NotRegistered
 from django.utils.html import format_html
 
 from backoffice.actors import Actor
+from backoffice.admin_actions import confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
-from backoffice.errors import DomainError
+from projects import admin as projects_admin
 from projects.models import Project
 from templates.models import Template
 
@@ -46,19 +47,35 @@ class DistributionChannelAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Unpublish selected channels")
+    @admin.action(description="Unpublish selected channels…")
     def unpublish(self, request, queryset):
-        done = 0
-        for row in queryset.select_related("project"):
-            try:
-                services.channel_unpublish(
-                    actor=Actor.for_user(request.user), project=row.project, channel=row.channel
-                )
-                done += 1
-            except DomainError as error:
-                self.message_user(request, f"{row}: {error.detail}", messages.ERROR)
-        if done:
-            self.message_user(request, f"Unpublished {done} channel(s).", messages.SUCCESS)
+        actor = Actor.for_user(request.user)
+        return confirm_then_run(
+            self,
+            request,
+            queryset.select_related("project", "active_template"),
+            action="unpublish",
+            title="Unpublish channels?",
+            question="Stop serving the template of the selected channels?",
+            general=[
+                "Integrations reading these channels get nothing to play, and their public "
+                "links show \u201cthis video is not available yet\u201d.",
+                "A template unpublished from PROD leaves Production and becomes Previous.",
+            ],
+            button="Yes, unpublish",
+            verb="Unpublished",
+            act=lambda row: services.channel_unpublish(
+                actor=actor, project=row.project, channel=row.channel
+            ),
+            consequences=lambda row: (
+                [f"{row.channel} stops serving \u201c{row.active_template}\u201d."]
+                if row.active_template
+                else []
+            ),
+            refusal=lambda row: (
+                None if row.active_template_id else f"nothing is published on {row.channel}."
+            ),
+        )
 
 
 SHARE_STATUS_COLOURS = {ShareStatus.ENABLED: "#15803d", ShareStatus.DISABLED: "#6b7280"}
@@ -186,30 +203,64 @@ class PublicVideoShareAdmin(
     def link(self, share: PublicVideoShare) -> str:
         return share_link(share)
 
-    def _run(self, request, queryset, service, done_message: str) -> None:
-        done = 0
-        for share in queryset.select_related("project"):
-            try:
-                service(
-                    actor=Actor.for_user(request.user), project=share.project, channel=share.channel
-                )
-                done += 1
-            except DomainError as error:
-                self.message_user(request, f"{share}: {error.detail}", messages.ERROR)
-        if done:
-            self.message_user(request, done_message.format(done), messages.SUCCESS)
+    def _act(self, request, queryset, service, verb: str) -> None:
+        actor = Actor.for_user(request.user)
+        run_service(
+            self,
+            request,
+            queryset.select_related("project"),
+            lambda share: service(actor=actor, project=share.project, channel=share.channel),
+            verb=verb,
+        )
 
-    @admin.action(description="Disable selected shares")
-    def disable(self, request, queryset) -> None:
-        self._run(request, queryset, services.share_disable, "Disabled {} share(s).")
+    @admin.action(description="Disable selected shares…")
+    def disable(self, request, queryset):
+        actor = Actor.for_user(request.user)
+        return confirm_then_run(
+            self,
+            request,
+            queryset.select_related("project"),
+            action="disable",
+            title="Disable shares?",
+            question="Disable the selected public shares?",
+            general=[
+                "Their public links answer \u201cthis video is no longer available\u201d until "
+                "the share is restored."
+            ],
+            button="Yes, disable",
+            verb="Disabled",
+            act=lambda share: services.share_disable(
+                actor=actor, project=share.project, channel=share.channel
+            ),
+            consequences=lambda share: [f"{share.url} stops showing the video."],
+            refusal=lambda share: None if share.is_enabled else "it is already disabled.",
+        )
 
     @admin.action(description="Restore selected shares")
     def restore(self, request, queryset) -> None:
-        self._run(request, queryset, services.share_restore, "Restored {} share(s).")
+        self._act(request, queryset, services.share_restore, "Restored")
 
-    @admin.action(description="Rotate the slug of selected shares (old links stop working)")
-    def rotate_slug(self, request, queryset) -> None:
-        self._run(request, queryset, services.share_rotate_slug, "Rotated the slug of {} share(s).")
+    @admin.action(description="Rotate the slug of selected shares…")
+    def rotate_slug(self, request, queryset):
+        actor = Actor.for_user(request.user)
+        return confirm_then_run(
+            self,
+            request,
+            queryset.select_related("project"),
+            action="rotate_slug",
+            title="Rotate the public links?",
+            question="Give the selected shares a new public link?",
+            general=[
+                "The current links stop working at once, for everyone who has them; this "
+                "can't be undone. Send the new links to the customers again."
+            ],
+            button="Yes, rotate",
+            verb="Rotated the public link of {}",
+            act=lambda share: services.share_rotate_slug(
+                actor=actor, project=share.project, channel=share.channel
+            ),
+            consequences=lambda share: [f"{share.url} stops working."],
+        )
 
 
 @admin.register(ShareDailyCount)
@@ -264,29 +315,63 @@ class ShareCountFlushAdmin(admin.ModelAdmin):
 
 def _publish_action(channel: str):
     def publish(modeladmin, request, queryset):
-        done = 0
-        for template in queryset.select_related("project"):
-            try:
-                services.channel_publish(
-                    actor=Actor.for_user(request.user),
-                    project=template.project,
-                    channel=channel,
-                    template_id=template.pk,
-                )
-                done += 1
-            except DomainError as error:
-                modeladmin.message_user(request, f"{template}: {error.detail}", messages.ERROR)
-        if done:
-            modeladmin.message_user(
-                request, f"Published {done} template(s) to {channel}.", messages.SUCCESS
-            )
+        actor = Actor.for_user(request.user)
+        templates = queryset.select_related("project")
+        serving = {
+            row.project_id: row.active_template
+            for row in DistributionChannel.objects.filter(
+                project__in={template.project_id for template in templates}, channel=channel
+            ).select_related("active_template")
+        }
+
+        def consequences(template) -> list[str]:
+            current = serving.get(template.project_id)
+            if current is None:
+                return [f"{channel} starts serving \u201c{template}\u201d."]
+            if current.pk == template.pk:
+                return [f"{channel} already serves it: it is published again."]
+            lines = [f"{channel} stops serving \u201c{current}\u201d and serves this one instead."]
+            if channel == "PROD":
+                lines.append(f"\u201c{current}\u201d leaves Production and becomes Previous.")
+            return lines
+
+        return confirm_then_run(
+            modeladmin,
+            request,
+            templates,
+            action=f"publish_to_{channel.lower()}",
+            title=f"Publish to {channel}?",
+            question=f"Publish the selected templates to {channel}?",
+            general=(
+                ["The template becomes Production: what integrations and public links play."]
+                if channel == "PROD"
+                else []
+            ),
+            button=f"Yes, publish to {channel}",
+            verb=f"Published {{}} to {channel}",
+            act=lambda template: services.channel_publish(
+                actor=actor, project=template.project, channel=channel, template_id=template.pk
+            ),
+            consequences=consequences,
+        )
 
     publish.__name__ = f"publish_to_{channel.lower()}"
-    publish.short_description = f"Publish to {channel}"
+    publish.short_description = f"Publish to {channel}…"
     return publish
 
 
+def _served(project: Project) -> list[tuple[str, str]]:
+    """What each channel of the project serves now, DEV first (for confirmation pages)."""
+    rows = DistributionChannel.objects.filter(
+        project=project, active_template__isnull=False
+    ).select_related("active_template")
+    ordered = sorted(rows, key=lambda row: CHANNEL_ORDER.index(row.channel))
+    return [(row.channel, str(row.active_template)) for row in ordered]
+
+
 def _extend_registered_admins() -> None:
+    if _served not in projects_admin.served_by:
+        projects_admin.served_by.append(_served)
     attach_inlines(Project, DistributionChannelInline, PublicVideoShareInline)
     try:
         template_admin = admin.site.get_model_admin(Template)

@@ -104,9 +104,10 @@ def channel_publish(
     if template is None:
         raise InvalidRequest.for_field("templateId", "No template with this id in the project.")
     if template.status not in PUBLISHABLE:
+        article = "An" if template.status[0] in "AEIOU" else "A"
         raise Conflict(
-            f"A {template.status} template can't be published: only Testing, Production "
-            "and Previous ones."
+            f"{article} {template.status} template can't be published: only Testing, "
+            "Production and Previous ones."
         )
     if row.channel == Channel.PROD and project.status != ProjectStatus.ACTIVE:
         raise Conflict("Publishing to PROD needs an Active project.")

@@ -2,19 +2,20 @@
 through the services (archive, delete), so the rules and audit events are the API's. Publish
 and unpublish actions are added by ``shares/admin.py`` (templates must not import shares)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
 from backoffice.actors import Actor
+from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyAdmin, ReadOnlyInline
 from backoffice.admin_scoping import OrganizationScopedAdmin
-from backoffice.errors import DomainError
 
 from . import services
 from .constants import FileRole, Status
 from .files import file_url
 from .models import IdempotencyRecord, Template, TemplateFile
+from .signals import in_use_checks
 
 STATUS_COLOURS = {
     Status.TESTING: "#1d4ed8",
@@ -43,7 +44,9 @@ class TemplateFileInline(ReadOnlyInline):
 
 
 @admin.register(Template)
-class TemplateAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+class TemplateAdmin(
+    OrganizationScopedAdmin, ServiceDeleteAdmin, AuditHistoryMixin, admin.ModelAdmin
+):
     organization_path = "project__organization"
     list_display = ["name", "version", "project", "kind", "status_badge", "created_at"]
     list_filter = ["status", "kind", "was_production"]
@@ -96,27 +99,42 @@ class TemplateAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin
             ((file_url(f.pk), f"{f.role}: {f.original_name}") for f in template.files.all()),
         )
 
-    def delete_model(self, request, obj: Template) -> None:
+    def delete_with_service(self, request, obj: Template) -> None:
         services.template_delete(actor=Actor.for_user(request.user), template=obj)
 
-    def delete_queryset(self, request, queryset) -> None:
-        for template in queryset:
-            self.delete_model(request, template)
+    def delete_refusal(self, obj: Template) -> str | None:
+        if obj.was_production or obj.status == Status.PRODUCTION:
+            return "a template that was ever in Production can't be deleted (archive it)."
+        return _in_use(obj)
 
-    def run_service(self, request, queryset, service, verb: str, **kwargs) -> None:
-        done = 0
-        for template in queryset.select_related("project"):
-            try:
-                service(actor=Actor.for_user(request.user), template=template, **kwargs)
-                done += 1
-            except DomainError as error:
-                self.message_user(request, f"{template}: {error.detail}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{verb} {done} template(s).", messages.SUCCESS)
-
-    @admin.action(description="Archive selected templates")
+    @admin.action(description="Archive selected templates…")
     def archive(self, request, queryset):
-        self.run_service(request, queryset, services.template_archive, "Archived")
+        actor = Actor.for_user(request.user)
+        return confirm_then_run(
+            self,
+            request,
+            queryset.select_related("project"),
+            action="archive",
+            title="Archive templates?",
+            question="Archive the selected templates?",
+            general=["An archived template can't be published again."],
+            button="Yes, archive",
+            verb="Archived",
+            act=lambda template: services.template_archive(actor=actor, template=template),
+            refusal=lambda template: (
+                "it is already archived."
+                if template.status == Status.ARCHIVED
+                else _in_use(template)
+            ),
+        )
+
+
+def _in_use(template: Template) -> str | None:
+    for check in in_use_checks:
+        reason = check(template)
+        if reason:
+            return f"{reason}."
+    return None
 
 
 @admin.register(IdempotencyRecord)

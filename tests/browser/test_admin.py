@@ -58,7 +58,7 @@ def test_staff_activates_a_project_from_the_changelist(live_server, page, org):
     page.select_option("select[name=action]", "activate")
     page.click("button[name=index]")
 
-    assert "Activated 1 project(s)." in page.locator("ul.messagelist").inner_text()
+    assert "Activated 1 project." in page.locator("ul.messagelist").inner_text()
     project.refresh_from_db()
     assert project.status == "Active"
     event = AuditEvent.objects.get(project_id=project.pk, event_type="PROJECT_ACTIVATED")
@@ -83,7 +83,7 @@ def test_a_refused_action_shows_its_reason(live_server, page, org, users):
     page.select_option("select[name=action]", "activate")
     page.click("button[name=index]")
 
-    assert "can't become Active" in page.locator("ul.messagelist").inner_text()
+    assert "can't become active" in page.locator("ul.messagelist").inner_text()
 
 
 def test_forms_with_widgets_run_under_the_policy(live_server, page, org, users):

@@ -216,7 +216,7 @@ def test_admin_revoke_action_goes_through_the_service(users, client, project):
     client.force_login(users["Owner"])
     client.post(
         "/admin/credentials/apicredential/",
-        {"action": "revoke", "_selected_action": [str(credential.pk)]},
+        {"action": "revoke", "_selected_action": [str(credential.pk)], "post": "yes"},
     )
     credential.refresh_from_db()
     assert credential.revoked_at is not None

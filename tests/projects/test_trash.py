@@ -352,7 +352,11 @@ def test_admin_trash_and_restore_actions_go_through_the_services(client, org):
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     parent, child, _ = family(org)
     url = reverse("admin:projects_project_changelist")
-    response = client.post(url, {"action": "trash", "_selected_action": [parent.pk]})
+    confirmation = client.post(url, {"action": "trash", "_selected_action": [parent.pk]})
+    assert confirmation.status_code == 200
+    assert Project.objects.trashed().count() == 0  # nothing happens before it is confirmed
+    assert "Its 2 sub-projects go with it." in confirmation.content.decode()
+    response = client.post(url, {"action": "trash", "_selected_action": [parent.pk], "post": "yes"})
     assert response.status_code == 302
     assert Project.objects.trashed().count() == 3
     assert client.get(f"{url}?trashed=yes").status_code == 200

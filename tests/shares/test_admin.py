@@ -64,7 +64,7 @@ def test_channel_pages_render(staff_client, project):
 def test_publish_action_goes_through_the_service(staff_client, template):
     response = staff_client.post(
         reverse("admin:video_templates_template_changelist"),
-        {"action": "publish_to_prod", "_selected_action": [template.pk]},
+        {"action": "publish_to_prod", "_selected_action": [template.pk], "post": "yes"},
     )
 
     assert response.status_code == 302
@@ -81,7 +81,7 @@ def test_unpublish_action_goes_through_the_service(staff_client, project, templa
 
     staff_client.post(
         reverse("admin:shares_distributionchannel_changelist"),
-        {"action": "unpublish", "_selected_action": [channel.pk]},
+        {"action": "unpublish", "_selected_action": [channel.pk], "post": "yes"},
     )
 
     channel.refresh_from_db()
@@ -96,7 +96,7 @@ def test_archive_action_refuses_a_published_template(staff_client, project, temp
 
     staff_client.post(
         reverse("admin:video_templates_template_changelist"),
-        {"action": "archive", "_selected_action": [template.pk]},
+        {"action": "archive", "_selected_action": [template.pk], "post": "yes"},
     )
 
     template.refresh_from_db()

@@ -36,7 +36,7 @@ def share(org):
 def act(client, action: str, share) -> None:
     response = client.post(
         reverse("admin:shares_publicvideoshare_changelist"),
-        {"action": action, "_selected_action": [str(share.pk)]},
+        {"action": action, "_selected_action": [str(share.pk)], "post": "yes"},
     )
     assert response.status_code == 302
 
