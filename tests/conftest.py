@@ -1,6 +1,8 @@
 """Shared fixtures: an organization with a user of each role, API clients for them, and a
 second organization to prove isolation."""
 
+import time
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -92,3 +94,37 @@ def client_as(users, other_admin, client_for, anon):
         return client_for(users[who])
 
     return make
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
+    """Poll ``predicate`` until it returns something truthy (returned), or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"still waiting after {timeout} s for {getattr(predicate, '__name__', '…')}")
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (a thread of this process, solo pool) consuming from the test
+    broker, Redis database 7 (``backoffice.settings.test``). Tasks it runs see what the test
+    committed, so tests using it run outside a wrapping transaction. The queue is emptied
+    first: nothing left by an earlier run is delivered to this one."""
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    from backoffice.celery import app
+
+    try:
+        redis.Redis.from_url(app.conf.broker_url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"no Redis broker answers at {app.conf.broker_url}: {error}")
+    app.control.purge()
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=15
+    ) as worker:
+        yield worker
+    app.control.purge()

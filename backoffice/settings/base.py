@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -243,6 +244,30 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# Background work on Celery (backoffice/celery.py). Redis in production; a task whose worker
+# dies mid-run is delivered again (acks late), so every task is safe to run twice.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that enqueues while the broker is down waits at most about a second; what it
+# wanted done is also in the database, and the periodic sweeps pick it up (webhooks).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.3}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+#: Periodic work, run by one ``celery beat`` process (README "Background work").
+CELERY_BEAT_SCHEDULE = {
+    "purge-trash": {
+        "task": "projects.tasks.purge_trash",
+        "schedule": crontab(hour=3, minute=15),
+        "kwargs": {"older_than_days": env.int("TRASH_RETENTION_DAYS", default=14)},
+    },
 }
 
 LOGGING = {

@@ -13,3 +13,5 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".test-media")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The suite's workers (tests/conftest.py ``celery_worker``) and tasks use Redis database 7.
+CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/7")
