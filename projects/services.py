@@ -51,6 +51,11 @@ def normalize_tags(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tag.strip().lower() for tag in tags if tag.strip()))
 
 
+def normalize_category(category: str) -> str:
+    """Lower-case and trimmed, like tags (seed 003), so "Credit" and "credit" are one category."""
+    return category.strip().lower()
+
+
 def slug_base(name: str) -> str:
     """ASCII slug of a name: "Crédito Pre-Aprobado Q2" → "credito-pre-aprobado-q2"."""
     return slugify(name)[:250].strip("-") or "project"
@@ -106,7 +111,7 @@ def project_create(
         "locale": locale,
         "job_code": job_code,
         "external_id": external_id,
-        "category": category,
+        "category": normalize_category(category),
         "tags": normalize_tags(tags or []),
     }
     base = slug_base(fields["name"])
@@ -153,6 +158,8 @@ def project_update(*, actor: Actor, project: Project, **changes: Any) -> Project
         changes["tags"] = normalize_tags(changes["tags"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
+    if "category" in changes:
+        changes["category"] = normalize_category(changes["category"])
     changed = apply_changes(project, changes, editable=EDITABLE_FIELDS)
     if changed:
         project.save(update_fields=[*changed, "updated_at"])

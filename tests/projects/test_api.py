@@ -1,7 +1,10 @@
 """The project endpoints (SPEC §4): role matrix, validation, lifecycle, filters, pagination
 and query counts."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -314,7 +317,7 @@ def test_create_returns_the_full_project(users, client_for, org):
             "visibility": "Private",
             "jobCode": "JC-2024-07",
             "externalId": "crm-991",
-            "category": "Credit",
+            "category": " Credit ",
             "tags": ["Q2", "q2", " Cards ", "CARDS", "retail"],
         },
         format="json",
@@ -332,7 +335,7 @@ def test_create_returns_the_full_project(users, client_for, org):
         "visibility": "Private",
         "jobCode": "JC-2024-07",
         "externalId": "crm-991",
-        "category": "Credit",
+        "category": "credit",
         "tags": ["q2", "cards", "retail"],
         "parentId": None,
         "locale": "",
@@ -491,7 +494,7 @@ def test_patch_changes_only_the_given_fields(users, client_for, org):
         project.job_code,
         project.category,
         project.tags,
-    ) == ("Credit Card Pre-Approval Q2", "Brief", "Private", "JC-1", "Credit", ["cards"])
+    ) == ("Credit Card Pre-Approval Q2", "Brief", "Private", "JC-1", "credit", ["cards"])
 
 
 def test_the_slug_is_stable_on_rename(users, client_for, org):
@@ -661,7 +664,11 @@ FILTERS = [
     ("tag=%20CARDS%20", {"credit"}),
     ("tag=none", set()),
     ("category=Credit", {"credit", "active"}),
+    ("category=CREDIT", {"credit", "active"}),
+    ("category=%20credit", {"credit", "active"}),
     ("parentId={parent}", {"credit", "insurance"}),
+    ("parentId=null", {"parent", "archived", "active"}),
+    ("parentId=null&category=credit", {"active"}),
     ("createdBy={pm}", {"credit", "insurance"}),
     ("search=seguro", {"insurance"}),  # name
     ("search=credito-pre", {"credit"}),  # slug
@@ -684,6 +691,24 @@ def test_list_filters(query, expected, catalogue, users, client_for):
     body = response.json()
     assert {names[item["id"]] for item in body["items"]} == expected
     assert body["total"] == len(expected)
+
+
+def test_parent_id_must_be_a_uuid_or_null(users, client_for):
+    response = client_for(users["Viewer"]).get("/api/Projects?parentId=none")
+
+    body = assert_problem(response, 400, "invalid_request")
+    assert set(body["errors"]) == {"parentId"}
+
+
+def test_the_migration_lower_cases_stored_categories(org):
+    project = make_project(org)
+    Project.objects.filter(pk=project.pk).update(category="Tarjetas Crédito")
+    migration = importlib.import_module("projects.migrations.0005_category_lower_case")
+
+    migration.lower_case_categories(apps, None)
+
+    project.refresh_from_db()
+    assert project.category == "tarjetas crédito"
 
 
 def test_filters_never_widen_visibility(catalogue, users, client_for):

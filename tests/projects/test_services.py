@@ -452,4 +452,4 @@ def test_api_events_name_the_token_and_its_user(org, users, client_for):
         ("PROJECT_ACTIVATED", pm),
     ]
     assert {e.actor_kind for e in recorded} == {"token"}
-    assert recorded[1].changes == {"category": {"before": "", "after": "Auto"}}
+    assert recorded[1].changes == {"category": {"before": "", "after": "auto"}}
