@@ -1,20 +1,76 @@
 """Representations (camelCase) of comments, members, user groups and audit events."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backoffice.api.identity_serializers import UserSummarySerializer
-from backoffice.api.serializers import ModelSerializer, Serializer
+from backoffice.api.serializers import ModelSerializer, Serializer, camel
 from backoffice.models import AuditEvent
 from backoffice.roles import as_guest
 from projects.constants import GRANTABLE_ROLES, ROLE_BY_CODENAME
 
 from ..models import MAX_MESSAGE_LENGTH, Comment, UserGroup
+from ..services import MENTION
+
+#: Set in a serializer's context when the caller is a guest of the project (SPEC §16): host
+#: people are then shown as ``{id, displayName}`` only — no e-mail, organization role, status
+#: or token prefix.
+AS_GUEST = "as_guest"
+#: ``{user id: display name}`` of the people a page of events names, for a guest caller.
+NAMES = "names"
+#: ``{lower-case e-mail: display name}`` of the people mentioned in a page of events.
+NAMES_BY_EMAIL = "names_by_email"
+UNNAMED = "Unnamed user"
+
+
+class GuestRedacted:
+    """A representation a guest of the project sees only ``guest_fields`` of. The other
+    fields are declared ``required=False`` so the schema shows them as optional."""
+
+    guest_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get(AS_GUEST):
+            shown = {camel(name) for name in self.guest_fields}
+            return {name: value for name, value in data.items() if name in shown}
+        return data
+
+
+class PersonSerializer(GuestRedacted, Serializer):
+    """A person named by a comment."""
+
+    guest_fields = ("id", "display_name")
+
+    id = serializers.UUIDField(read_only=True)
+    email = serializers.EmailField(required=False, help_text="Not shown to guests.")
+    display_name = serializers.CharField()
+
+
+def mentions_by_name(text: str, names_by_email: dict[str, str]) -> str:
+    """``@ana@banco.cl`` written as ``@Ana Rojas`` (``@someone`` for an address not in
+    ``names_by_email``): how a guest reads a message, without the host's e-mails."""
+
+    def name(match) -> str:
+        return "@" + (names_by_email.get(match.group(1).lower()) or "someone")
+
+    return MENTION.sub(name, text)
 
 
 class CommentSerializer(ModelSerializer):
     project_id = serializers.UUIDField(read_only=True)
-    author = UserSummarySerializer(read_only=True, allow_null=True)
-    mentioned_users = UserSummarySerializer(many=True, read_only=True)
+    author = PersonSerializer(read_only=True, allow_null=True)
+    mentioned_users = PersonSerializer(many=True, read_only=True)
+
+    def to_representation(self, comment: Comment) -> dict:
+        data = super().to_representation(comment)
+        if self.context.get(AS_GUEST):
+            names = {
+                user.email.lower(): user.display_name or UNNAMED
+                for user in comment.mentioned_users.all()
+            }
+            data["message"] = mentions_by_name(data["message"], names)
+        return data
 
     class Meta:
         model = Comment
@@ -43,19 +99,32 @@ class RoleInputSerializer(Serializer):
     role = serializers.ChoiceField(choices=GRANT_ROLES)
 
 
-class ProjectMemberSerializer(Serializer):
-    """A direct grant: the user and their project role."""
+@extend_schema_field({"type": "string", "enum": GRANT_ROLES})
+class GrantRoleField(serializers.Field):
+    """The role of a direct grant, at most ``GUEST_ROLE_CAP`` for a guest."""
 
-    user_id = serializers.UUIDField(source="user.id")
-    email = serializers.EmailField(source="user.email")
-    display_name = serializers.CharField(source="user.display_name")
-    user_status = serializers.CharField(source="user.status")
-    role = serializers.SerializerMethodField()
-    is_guest = serializers.BooleanField(help_text="Not a member of the project's organization.")
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", required=False, **kwargs)
 
-    def get_role(self, grant) -> str:
+    def to_representation(self, grant) -> str:
         role = ROLE_BY_CODENAME[grant.permission.codename]
         return as_guest(role) if grant.is_guest else role
+
+
+class ProjectMemberSerializer(GuestRedacted, Serializer):
+    """A direct grant: the user and their project role. A guest caller sees
+    ``{userId, displayName}`` only."""
+
+    guest_fields = ("user_id", "display_name")
+
+    user_id = serializers.UUIDField(source="user.id")
+    email = serializers.EmailField(source="user.email", required=False)
+    display_name = serializers.CharField(source="user.display_name")
+    user_status = serializers.CharField(source="user.status", required=False)
+    role = GrantRoleField()
+    is_guest = serializers.BooleanField(
+        required=False, help_text="Not a member of the project's organization."
+    )
 
 
 class ReasonSerializer(Serializer):
@@ -68,13 +137,18 @@ class ReasonSerializer(Serializer):
         return dict(reason)
 
 
-class AudienceSerializer(Serializer):
+class AudienceSerializer(GuestRedacted, Serializer):
+    """Someone who sees the project, and why. A guest caller sees
+    ``{userId, displayName}`` only."""
+
+    guest_fields = ("user_id", "display_name")
+
     user_id = serializers.UUIDField(source="user.id")
-    email = serializers.EmailField(source="user.email")
+    email = serializers.EmailField(source="user.email", required=False)
     display_name = serializers.CharField(source="user.display_name")
-    role = serializers.CharField(help_text="The effective role on the project.")
-    organization_role = serializers.CharField(allow_null=True)
-    reasons = ReasonSerializer(many=True)
+    role = serializers.CharField(required=False, help_text="The effective role on the project.")
+    organization_role = serializers.CharField(allow_null=True, required=False)
+    reasons = ReasonSerializer(many=True, required=False)
 
 
 class ProjectGroupLinkSerializer(Serializer):
@@ -122,6 +196,17 @@ class ActorSerializer(Serializer):
     user_id = serializers.UUIDField(source="actor_user_id", allow_null=True)
 
 
+def _guest_target(target: dict, names: dict[str, str]) -> dict:
+    """A target as a guest sees it: a person by display name, never by e-mail; an API
+    token or an invitation without its label (prefix, e-mail)."""
+    kind = target.get("type")
+    if kind == "user":
+        return {**target, "label": names.get(target.get("id"), UNNAMED)}
+    if kind in ("apitoken", "invitation"):
+        return {**target, "label": kind}
+    return target
+
+
 class AuditEventSerializer(ModelSerializer):
     actor = ActorSerializer(source="*", read_only=True)
     organization_id = serializers.UUIDField(read_only=True, allow_null=True)
@@ -142,3 +227,32 @@ class AuditEventSerializer(ModelSerializer):
             "changes",
         ]
         read_only_fields = fields
+
+    def to_representation(self, event: AuditEvent) -> dict:
+        """A guest of the project sees the people of an event by display name: no e-mail
+        and no token prefix in the actor or the targets."""
+        data = super().to_representation(event)
+        if not self.context.get(AS_GUEST):
+            return data
+        names = self.context.get(NAMES, {})
+        actor = dict(data["actor"])
+        if event.actor_user_id is not None:
+            actor["label"] = names.get(str(event.actor_user_id), UNNAMED)
+            actor["id"] = None  # the token's id
+        elif event.actor_kind == AuditEvent.ActorKind.CREDENTIAL:
+            actor["label"] = "API credential"
+        data["actor"] = actor
+        data["targets"] = [_guest_target(target, names) for target in data["targets"] or []]
+        data["changes"] = _guest_changes(data["changes"], self.context.get(NAMES_BY_EMAIL, {}))
+        return data
+
+
+def _guest_changes(value, names_by_email: dict[str, str]):
+    """The changes with every ``@email`` mention written as the person's name."""
+    if isinstance(value, str):
+        return mentions_by_name(value, names_by_email)
+    if isinstance(value, dict):
+        return {key: _guest_changes(item, names_by_email) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_guest_changes(item, names_by_email) for item in value]
+    return value

@@ -6,6 +6,7 @@ import csv
 import json
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,6 +21,7 @@ from backoffice.actors import Actor
 from backoffice.api.identity_views import OrganizationScopedViewSet
 from backoffice.api.pagination import CursorPagination
 from backoffice.models import AuditEvent, User
+from backoffice.permissions import active_org_roles, is_credential
 from backoffice.roles import Perm
 from projects.api.scoped import ProjectScopedViewSet
 from projects.api.serializers import ProjectDetailSerializer
@@ -30,7 +32,12 @@ from projects.querysets import fill_annotations
 from .. import selectors, services
 from ..filters import AuditEventFilterSet
 from ..models import Comment, UserGroup
+from ..services import MENTION
 from .serializers import (
+    AS_GUEST,
+    NAMES,
+    NAMES_BY_EMAIL,
+    UNNAMED,
     AudienceSerializer,
     AuditEventSerializer,
     CommentSerializer,
@@ -51,10 +58,29 @@ def _user_or_404(user_id: str) -> User:
     return get_object_or_404(User, pk=user_id)
 
 
+def sees_as_guest(user: User, project) -> bool:
+    """The caller reaches the project only through a grant (no active membership in its
+    organization): they see its people as ``{id, displayName}`` (SPEC §16)."""
+    if user.is_owner or is_credential(user):
+        return False
+    return project.organization_id not in active_org_roles(user)
+
+
+class GuestAwareMixin:
+    """Tells the serializers whether the caller is a guest of the project."""
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context[AS_GUEST] = sees_as_guest(self.request.user, self.project)
+        return context
+
+
 # Comments -------------------------------------------------------------------------------
 
 
-class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet):
+class CommentViewSet(
+    GuestAwareMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet
+):
     """Comments of a project, newest first. Every role that sees the project comments, on
     archived projects too; only the author edits; the author or an admin deletes."""
 
@@ -97,13 +123,13 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectSc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _fresh(self, comment: Comment) -> dict:
-        return CommentSerializer(self.get_queryset().get(pk=comment.pk)).data
+        return self.get_serializer(self.get_queryset().get(pk=comment.pk)).data
 
 
 # Members ----------------------------------------------------------------------------------
 
 
-class MemberViewSet(ProjectScopedViewSet):
+class MemberViewSet(GuestAwareMixin, ProjectScopedViewSet):
     """Direct grants: ``GET …/members``, ``PUT/DELETE …/members/{userId}``."""
 
     queryset = ProjectUserObjectPermission.objects.none()
@@ -118,7 +144,7 @@ class MemberViewSet(ProjectScopedViewSet):
         return selectors.project_members(self.project)
 
     def list(self, request, project_pk=None):
-        return Response(ProjectMemberSerializer(self.get_queryset(), many=True).data)
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
 
     def _member_candidate(self, user_id: str) -> User:
         """A member of the project's organization or someone already granted here; anyone
@@ -144,7 +170,7 @@ class MemberViewSet(ProjectScopedViewSet):
             role=params.validated_data["role"],
         )
         member = self.get_queryset().get(user=user)
-        return Response(ProjectMemberSerializer(member).data)
+        return Response(self.get_serializer(member).data)
 
     def destroy(self, request, project_pk=None, user_id=None):
         user = self._member_candidate(user_id)
@@ -152,7 +178,7 @@ class MemberViewSet(ProjectScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AllUsersViewSet(ProjectScopedViewSet):
+class AllUsersViewSet(GuestAwareMixin, ProjectScopedViewSet):
     """Everyone who sees the project, why, and their effective role."""
 
     queryset = ProjectUserObjectPermission.objects.none()
@@ -165,9 +191,8 @@ class AllUsersViewSet(ProjectScopedViewSet):
 
     @extend_schema(responses=AudienceSerializer(many=True))
     def list(self, request, project_pk=None):
-        return Response(
-            AudienceSerializer(selectors.project_audience(self.project), many=True).data
-        )
+        audience = selectors.project_audience(self.project)
+        return Response(self.get_serializer(audience, many=True).data)
 
 
 # User groups ----------------------------------------------------------------------------
@@ -331,8 +356,9 @@ class VisibilityViewSet(ProjectScopedViewSet):
 # History and the audit log ----------------------------------------------------------------
 
 
-class HistoryViewSet(mixins.ListModelMixin, ProjectScopedViewSet):
-    """The project's audit events, newest first, cursor paged."""
+class HistoryViewSet(GuestAwareMixin, mixins.ListModelMixin, ProjectScopedViewSet):
+    """The project's audit events, newest first, cursor paged. A guest sees the people of
+    the events by display name (one more query per page)."""
 
     queryset = AuditEvent.objects.none()
     serializer_class = AuditEventSerializer
@@ -341,6 +367,43 @@ class HistoryViewSet(mixins.ListModelMixin, ProjectScopedViewSet):
 
     def scoped_queryset(self):
         return AuditEvent.objects.filter(project_id=self.project.pk)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context()
+        if context[AS_GUEST]:
+            context[NAMES], context[NAMES_BY_EMAIL] = _people_named_by(page)
+        data = self.get_serializer_class()(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+
+def _mentions(value) -> set[str]:
+    if isinstance(value, str):
+        return {email.lower() for email in MENTION.findall(value)}
+    if isinstance(value, dict):
+        return set().union(*(_mentions(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_mentions(item) for item in value))
+    return set()
+
+
+def _people_named_by(events) -> tuple[dict[str, str], dict[str, str]]:
+    """The display names of the people these events name — actors, user targets (by id)
+    and ``@email`` mentions in the changes (by e-mail) — in one query."""
+    ids = {str(event.actor_user_id) for event in events if event.actor_user_id}
+    emails: set[str] = set()
+    for event in events:
+        ids |= {t["id"] for t in event.targets or [] if t.get("type") == "user" and t.get("id")}
+        emails |= _mentions(event.changes)
+    people = (
+        User.objects.annotate(email_lower=Lower("email"))
+        .filter(Q(pk__in=ids) | Q(email_lower__in=emails))
+        .values_list("pk", "email_lower", "display_name")
+    )
+    by_id, by_email = {}, {}
+    for pk, email, name in people:
+        by_id[str(pk)] = by_email[email] = name or UNNAMED
+    return by_id, {email: name for email, name in by_email.items() if email in emails}
 
 
 class CSVRenderer(renderers.BaseRenderer):
