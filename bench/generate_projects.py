@@ -712,7 +712,7 @@ TEMPLATE_FILES = {
 }
 MARKER_TABLE = "bench_dataset"
 #: Raised when the generated shape changes, so older builds are rebuilt rather than reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: share counts in shares_sharedailycount
 #: The bindings of every generated template (as ``templates.validation`` stores them).
 BINDINGS = [
     {"key": "firstName", "layer": "txt_name", "type": "text", "required": True},

@@ -3,7 +3,8 @@
     uv run python bench/scale_out.py [--size 1000]
 
 It starts two gunicorn servers (production settings, each with its own process-local cache,
-as two machines would have) on two ports of 127.0.0.1 against the same bench database, makes
+as two machines would have, or with ``--cache-url redis://…`` one shared Redis, where the
+public pages keep their rows) on two ports of 127.0.0.1 against the same bench database, makes
 a change through server A's API and reads the result on server B right away:
 
 1. disabling a share: B's landing page answers 410;
@@ -107,12 +108,21 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=1000, help="projects of the bench data set")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument(
+        "--cache-url",
+        default="",
+        help="CACHE_URL of both servers, e.g. redis://127.0.0.1:6379/6: one shared Redis, "
+        "so the check covers the public rows cached there (default: each process's own "
+        "local-memory cache)",
+    )
     args = parser.parse_args(argv)
 
     url = database_url(args.size)
     ensure_dataset(url, args.size, args.seed)
     env = production_env(url)
     env.update(PUBLIC_RATE_LIMIT="100000", CREDENTIAL_RATE_LIMIT="100000")
+    if args.cache_url:
+        env["CACHE_URL"] = args.cache_url
     setup_django(env)
     facts = prepare()
     from django.db import connection
@@ -135,6 +145,8 @@ def main(argv=None) -> int:
             results.append((name, ok, detail))
             print(f"{'PASS' if ok else 'FAIL'}  {name}: {detail}")
 
+        # Read twice first on B (with Redis, the second read is a cache hit).
+        request(b, f"/v/{facts['slug']}", {})
         before = request(b, f"/v/{facts['slug']}", {})[0]
         done = request(a, f"{project}/public-video-shares/PROD/disable", api, "POST", "{}")[0]
         after = request(b, f"/v/{facts['slug']}", {})[0]
@@ -144,6 +156,7 @@ def main(argv=None) -> int:
             f"B before {before}, A disable {done}, B after {after} (want 200, 200, 410)",
         )
 
+        request(b, facts["manifest"], embed)
         status, _, body = request(b, facts["manifest"], embed)
         old = json.loads(body).get("templateId") if status == 200 else None
         body_json = json.dumps({"templateId": facts["template"]})

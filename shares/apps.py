@@ -33,3 +33,35 @@ class SharesConfig(AppConfig):
         from .stats import shares_stats
 
         stats_sections["shares"] = shares_stats
+
+        self._invalidate_public_rows_on_change()
+
+    @staticmethod
+    def _invalidate_public_rows_on_change() -> None:
+        """Every committed change to what a public page shows makes its cached row stale
+        (``shares.public_cache``): every audit event, and every save or delete of the models
+        the pages read."""
+        from django.db.models.signals import post_delete, post_save
+
+        from backoffice.models import AuditEvent, Organization
+        from credentials.models import ApiCredential
+        from projects.models import Project
+        from templates.models import Template, TemplateFile
+
+        from .models import DistributionChannel, PublicVideoShare
+        from .public_cache import on_model_change
+
+        post_save.connect(on_model_change, sender=AuditEvent, dispatch_uid="public-cache-event")
+        parents = (Organization, Project, Template, DistributionChannel, PublicVideoShare)
+        for model in (*parents, ApiCredential, TemplateFile):
+            post_save.connect(
+                on_model_change, sender=model, dispatch_uid=f"public-cache-save-{model._meta.label}"
+            )
+        # Not on template files: a receiver would make every cascade fetch them before
+        # deleting (no fast delete); a template's deletion covers its files.
+        for model in (*parents, ApiCredential):
+            post_delete.connect(
+                on_model_change,
+                sender=model,
+                dispatch_uid=f"public-cache-delete-{model._meta.label}",
+            )

@@ -20,12 +20,13 @@ from rest_framework.exceptions import Throttled
 
 from backoffice.api.errors import problem_response
 from backoffice.ratelimit import Limit, client_ident
-from credentials.services import credential_mark_used
+from credentials.services import LAST_USED_RESOLUTION, credential_mark_used
 from templates.constants import FileRole
 from templates.files import file_url, signing_time
 
 from . import counting
-from .public_reads import EmbedChannel, LandingShare, embed_channel, landing_share
+from .public_cache import first_this_minute
+from .public_reads import Credential, EmbedChannel, LandingShare, embed_channel, landing_share
 from .public_text import GONE, TOO_MANY, text_for
 
 API_KEY_HEADER = "X-Percus-Api-Key"
@@ -133,8 +134,17 @@ def _open_share(request, slug: str) -> tuple[LandingShare | None, HttpResponse |
     if status != 200:
         return None, _unavailable(status, notice, share.effective_locale)
     if share.credential is not None:
-        credential_mark_used(share.credential.id, share.credential.last_used_at)
+        _mark_used(share.credential)
     return share, None
+
+
+def _mark_used(credential: Credential) -> None:
+    """``lastUsedAt`` at most once a minute per credential, without a query in between."""
+    last = credential.last_used_at
+    if last is not None and timezone.now() - last < LAST_USED_RESOLUTION:
+        return
+    if first_this_minute(f"used:{credential.id}"):
+        credential_mark_used(credential.id, last)
 
 
 def player_fragment(config: dict) -> str:
@@ -270,7 +280,7 @@ def embed_manifest(request):
     found = embed_channel(api_key, handle if len(handle) <= 32 else "")
     if found is None or not found.credential.is_active(timezone.now()):
         return _problem(401, "This API key is unknown, revoked or expired.", code="unauthenticated")
-    credential_mark_used(found.credential.id, found.credential.last_used_at)
+    _mark_used(found.credential)
     if found.channel_project_id not in (None, found.project_id):
         return _problem(401, "This API key belongs to another project.", code="unauthenticated")
     if (

@@ -3,8 +3,10 @@
 A landing page or an embed manifest is requested far more often than anything else, so each
 reads everything it needs in one hand-written statement: no queryset is built or compiled per
 request, PostgreSQL plans each statement once per connection, and the result is a plain,
-hashable row. Nothing is cached between requests, so a disable, a rotated slug, a publish, an
-archive or a revoked key takes effect on the very next request, in every process.
+hashable row. With Redis as the cache, the row is kept there (``public_cache``) until a
+committed change makes it stale, so a hit reads no database at all, and a disable, a rotated
+slug, a publish, an archive or a revoked key still takes effect on the very next request, in
+every process.
 
 The SQL is portable (PostgreSQL and the demo's SQLite); ``_uuid`` and ``_moment`` give both
 the same Python values.
@@ -12,6 +14,7 @@ the same Python values.
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +34,11 @@ from templates.models import Template, TemplateFile
 
 from .constants import ShareStatus
 from .models import DistributionChannel, PublicVideoShare
+from .public_cache import cached, key_ident
 from .public_text import GONE, NOT_YET
+
+#: What a slug can be made of (URL-safe base64); anything else names no share.
+SLUG = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _uuid(value: Any) -> UUID | None:
@@ -206,9 +213,15 @@ def _landing_sql() -> str:
 
 
 def landing_share(slug: str) -> LandingShare | None:
-    """The share behind ``/v/<slug>``, in one query; None for an unknown slug."""
-    if len(slug) > PublicVideoShare._meta.get_field("slug").max_length:
-        return None
+    """The share behind ``/v/<slug>``: from the public cache, else in one query; None for an
+    unknown slug."""
+    if len(slug) > PublicVideoShare._meta.get_field("slug").max_length or not SLUG.fullmatch(slug):
+        return None  # no share has such a slug: nothing to read or cache
+    row = cached("landing", slug, lambda: _landing_row(slug))
+    return LandingShare.from_row(row) if row is not None else None
+
+
+def _landing_row(slug: str) -> tuple | None:
     params = {
         "slug": slug,
         "archived": ProjectStatus.ARCHIVED,
@@ -219,7 +232,7 @@ def landing_share(slug: str) -> LandingShare | None:
     with _cursor() as cursor:
         cursor.execute(_landing_sql(), params)
         row = cursor.fetchone()
-    return LandingShare.from_row(row) if row is not None else None
+    return tuple(row) if row is not None else None
 
 
 # Embed manifest -------------------------------------------------------------------------------
@@ -290,12 +303,17 @@ def _embed_sql() -> str:
 
 def embed_channel(api_key: str, handle: str) -> EmbedChannel | None:
     """The credential with ``api_key`` (revoked or expired ones too: the caller decides) and
-    the channel ``handle`` names, in one query; None when no credential of a project outside
-    the trash has this key."""
+    the channel ``handle`` names: from the public cache, else in one query; None when no
+    credential of a project outside the trash has this key."""
     if len(api_key) > ApiCredential._meta.get_field("api_key").max_length:
         return None
+    rows = cached("embed", key_ident(api_key, handle), lambda: _embed_rows(api_key, handle))
+    return EmbedChannel.from_rows(rows) if rows else None
+
+
+def _embed_rows(api_key: str, handle: str) -> tuple | None:
     params = {"key": api_key, "handle": handle, "archived": ProjectStatus.ARCHIVED}
     with _cursor() as cursor:
         cursor.execute(_embed_sql(), params)
-        rows = tuple(cursor.fetchall())
-    return EmbedChannel.from_rows(rows) if rows else None
+        rows = tuple(tuple(row) for row in cursor.fetchall())
+    return rows or None
