@@ -88,3 +88,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 
 def role_allows(role: Role | None, perm: Perm) -> bool:
     return role is not None and perm in ROLE_PERMISSIONS[role]
+
+
+def least_role_for(perm: Perm) -> Role:
+    """The lowest role that allows ``perm`` (roles are ordered, each allows what the ones
+    below it do)."""
+    return next(role for role in ROLE_ORDER if perm in ROLE_PERMISSIONS[role])

@@ -2,7 +2,7 @@
 
 ``project_audience`` answers "everyone who can see this project, and why" in a constant number
 of queries (memberships of the organization, direct grants, group grants), applying the same
-rule as ``Project.role_for``.
+rule as ``Project.role_for`` (``projects.access``).
 """
 
 from dataclasses import dataclass, field
@@ -12,8 +12,9 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, QuerySet
 
 from backoffice.models import Membership, User
-from backoffice.roles import Role, as_guest
-from projects.constants import ROLE_BY_CODENAME, Visibility
+from backoffice.roles import Role
+from projects.access import audience_role
+from projects.constants import ROLE_BY_CODENAME
 from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
 from .models import Comment, UserGroup
@@ -129,25 +130,15 @@ def project_audience(project: Project) -> list[AudienceEntry]:
         membership = memberships.get(user_id)
         org_role = Role(membership.role) if membership and membership.is_active else None
         granted = grants.get(user_id, [])
-        if org_role is None and not granted:
+        role = audience_role(
+            organization_role=org_role,
+            grant_roles=[g["role"] for g in granted],
+            project=project,
+            user_id=user_id,
+        )
+        if role is None:
             continue
-        reasons: list[dict] = []
-        if org_role == Role.ORGANIZATION_ADMIN:
-            role = org_role
-            reasons.append({"kind": "organization", "role": org_role})
-        else:
-            hidden = (
-                org_role is not None
-                and project.visibility == Visibility.PRIVATE
-                and project.created_by_id != user_id
-            )
-            if hidden and not granted:
-                continue
-            if org_role is not None:
-                reasons.append({"kind": "organization", "role": org_role})
-            role = Role.highest(org_role, *(g["role"] for g in granted))
-            if org_role is None:
-                role = as_guest(role)  # the reasons keep what the grant says
+        reasons = [{"kind": "organization", "role": org_role}] if org_role else []
         reasons.extend(granted)
         entries[user_id] = AudienceEntry(
             user=user, role=role, organization_role=org_role, reasons=reasons

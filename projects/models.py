@@ -2,14 +2,14 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from backoffice.models import Membership, Organization, TimeStampedModel, User
-from backoffice.permissions import is_credential, org_role
-from backoffice.roles import Role, as_guest
+from backoffice.permissions import is_credential
+from backoffice.roles import Role
 
-from .constants import GRANTABLE_ROLES, ROLE_BY_CODENAME, Status, Visibility, grant_codename
+from .access import role_on
+from .constants import GRANTABLE_ROLES, Status, Visibility, grant_codename
 from .querysets import ProjectQuerySet
 
 
@@ -103,51 +103,10 @@ class Project(TimeStampedModel):
     def is_archived(self) -> bool:
         return self.status == Status.ARCHIVED
 
-    def granted_roles(self, user: User) -> list[Role]:
-        """The roles the user holds on this project through grants (direct or by group).
-        A deactivated member of the project's organization holds none: deactivation takes
-        away everything in that organization, grants included."""
-        deactivated = Exists(
-            Membership.objects.filter(
-                user=user, organization_id=self.organization_id, deactivated_at__isnull=False
-            )
-        )
-        direct = ProjectUserObjectPermission.objects.filter(
-            ~deactivated, content_object=self, user=user
-        )
-        by_group = ProjectGroupObjectPermission.objects.filter(
-            ~deactivated, content_object=self, group__user=user
-        )
-        codenames = direct.values_list("permission__codename", flat=True).union(
-            by_group.values_list("permission__codename", flat=True)
-        )
-        return [ROLE_BY_CODENAME[code] for code in codenames if code in ROLE_BY_CODENAME]
-
     def role_for(self, user: User) -> Role | None:
-        """The effective role: the higher of the organization role and the grants, once the
-        project is visible (a grant is what shows a Private project to a plain member, and
-        then their org role counts as well). None means the project is invisible.
-        An API credential reads its own project only, as a ``Viewer`` (its writes are
-        refused before any role is asked). A guest (no active membership in the project's
-        organization) holds at most ``GUEST_ROLE_CAP`` whatever the grant says."""
-        if not user.is_authenticated or not user.is_active:
-            return None
-        if is_credential(user):
-            return Role.VIEWER if user.project_id == self.pk else None
-        role = org_role(user, self.organization_id)
-        if user.is_owner or role == Role.ORGANIZATION_ADMIN:
-            return role  # no grant goes higher, and nothing hides a project from them
-        granted = self.granted_roles(user)
-        if role is None:
-            granted = [as_guest(grant) for grant in granted]
-        hidden = (
-            role is not None
-            and self.visibility == Visibility.PRIVATE
-            and self.created_by_id != user.pk
-        )
-        if hidden and not granted:
-            return None
-        return Role.highest(role, *granted)
+        """The user's effective role here, None when the project is invisible to them: the
+        rule of ``projects.access``."""
+        return role_on(user, self)
 
 
 def is_guest(user: User, project: Project) -> bool:

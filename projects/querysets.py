@@ -1,51 +1,14 @@
-"""Reusable project filters. ``visible_to`` is the one visibility rule, in the same SQL query
-as the page: the organization part from the caller's roles (loaded once per request) as
-``organization_id IN (…)`` lists the indexes serve, the grants as a subquery. No permission is
-loaded row by row, and no list of project ids is built in Python."""
+"""Reusable project filters. ``restrict(user, perm)`` (and ``visible_to``, its ``view``) is
+the access rule of ``projects.access``, in the same SQL query as the page."""
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, models
 from django.db.models import F, Func, Q
-from django.db.models.expressions import RawSQL
 
-from backoffice.models import Membership, User
-from backoffice.permissions import active_org_roles, is_credential
-from backoffice.roles import Role
+from backoffice.models import User
+from backoffice.roles import Perm, least_role_for
 
-from .constants import Visibility
-
-
-def _db_id(user: User):
-    """The user's id as the database stores it (raw SQL gets no field conversion; SQLite
-    keeps UUIDs as text)."""
-    return User._meta.pk.get_db_prep_value(user.pk, connection)
-
-
-def _granted_ids(user: User) -> RawSQL:
-    """The ids of the projects granted to the user, directly or through a group. Written
-    as SQL because it is part of every list query: building and compiling it as querysets
-    cost a request more than running it."""
-    from .models import ProjectGroupObjectPermission, ProjectUserObjectPermission
-
-    sql = f"""
-        SELECT "content_object_id" FROM "{ProjectUserObjectPermission._meta.db_table}"
-        WHERE "user_id" = %s
-        UNION ALL
-        SELECT g."content_object_id" FROM "{ProjectGroupObjectPermission._meta.db_table}" g
-        JOIN "{User.groups.through._meta.db_table}" ug ON ug."group_id" = g."group_id"
-        WHERE ug."user_id" = %s
-    """  # noqa: S608 - only the models' own table names are interpolated
-    user_id = _db_id(user)
-    return RawSQL(sql, (user_id, user_id))  # noqa: S611 - the user id is a parameter
-
-
-def _left_organizations(user: User) -> RawSQL:
-    """The organizations where the user's membership is deactivated."""
-    sql = f"""
-        SELECT "organization_id" FROM "{Membership._meta.db_table}"
-        WHERE "user_id" = %s AND "deactivated_at" IS NOT NULL
-    """  # noqa: S608 - only the model's own table name is interpolated
-    return RawSQL(sql, (_db_id(user),))  # noqa: S611 - the user id is a parameter
+from .access import Holds
 
 
 class _AnyOf(Func):
@@ -65,31 +28,20 @@ class ProjectQuerySet(models.QuerySet):
     def trashed(self) -> "ProjectQuerySet":
         return self.filter(trashed_at__isnull=False)
 
-    def visible_to(self, user: User) -> "ProjectQuerySet":
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if is_credential(user):
-            return self.filter(pk=user.project_id)  # an API credential: its project only
-        if user.is_owner:
-            return self
-        # The organization part comes from the roles the request loads anyway (cached on the
-        # user), as plain ``organization_id IN (…)`` lists the indexes serve.
-        admin_of, member_of = [], []
-        for org_id, role in active_org_roles(user).items():
-            (admin_of if role == Role.ORGANIZATION_ADMIN else member_of).append(org_id)
-        granted = _granted_ids(user)
-        # Deactivation takes away everything in that organization, grants included.
-        left = _left_organizations(user)
-        by_role = Q(organization_id__in=admin_of) | Q(
-            Q(visibility=Visibility.ORGANIZATION) | Q(created_by=user),
-            organization_id__in=member_of,
-        )
-        by_grant = Q(pk__in=granted) & ~Q(organization_id__in=left)
-        visible = self.filter(by_role | by_grant)
+    def restrict(self, user: User, perm: Perm = Perm.VIEW) -> "ProjectQuerySet":
+        """The projects where the user may do ``perm``: the rule of ``projects.access``."""
+        rule = Holds(user, least_role_for(perm))
+        if rule.everything:
+            return self.all()
+        restricted = self.filter(rule.condition)
         # An organization admin's projects fill the capped count by themselves: the split
         # count (``count_capped``) would only cost them the building of a second query.
-        visible._visibility = None if admin_of else (by_role, granted, left)
-        return visible
+        split = rule.by_grant is not None and not rule.admin_of
+        restricted._visibility = (rule.by_role, rule.granted, rule.left) if split else None
+        return restricted
+
+    def visible_to(self, user: User) -> "ProjectQuerySet":
+        return self.restrict(user, Perm.VIEW)
 
     def _clone(self) -> "ProjectQuerySet":
         clone = super()._clone()
