@@ -143,6 +143,7 @@ class Holds:
             if role.rank > GUEST_ROLE_CAP.rank:
                 # Above a guest's cap a grant counts only inside one's own organizations.
                 self.by_grant &= Q(organization_id__in=list(active))
+                self.granted = None  # the grant part is no longer ``granted`` alone
 
     @property
     def condition(self) -> Q:

@@ -36,7 +36,7 @@ class ProjectQuerySet(models.QuerySet):
         restricted = self.filter(rule.condition)
         # An organization admin's projects fill the capped count by themselves: the split
         # count (``count_capped``) would only cost them the building of a second query.
-        split = rule.by_grant is not None and not rule.admin_of
+        split = rule.granted is not None and not rule.admin_of
         restricted._visibility = (rule.by_role, rule.granted, rule.left) if split else None
         return restricted
 
