@@ -25,6 +25,10 @@ list_annotations: dict[str, Callable[[], object]] = {}
 #: number of queries (one or two aggregates), so the endpoint's cost doesn't grow with the data.
 stats_sections: dict[str, Callable[[object], dict]] = {}
 
+#: Sections of the stats that read the query (e.g. a ``from``/``to`` range): name →
+#: ``(project, query_params) -> dict``; they raise ``InvalidRequest`` for a bad parameter.
+stats_query_sections: dict[str, Callable[[object, object], dict]] = {}
+
 #: Where a thumbnail can come from: ``"template"`` → ``(project, template_id) -> file`` (an
 #: open binary file of that template's poster). Raises ``InvalidRequest`` when the template
 #: isn't the project's or has no poster.

@@ -6,6 +6,8 @@ registered ``ProjectAdmin`` and ``TemplateAdmin`` (the admin autodiscovery impor
 ``admin`` module, ``projects`` and ``templates`` first as they come first in INSTALLED_APPS).
 """
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.contrib.admin.sites import NotRegistered
 from django.utils.html import format_html
@@ -19,7 +21,7 @@ from projects import admin as projects_admin
 from projects.models import Project
 from templates.models import Template
 
-from . import counting, services
+from . import counting, series, services
 from .constants import CHANNEL_ORDER, ShareStatus
 from .models import DistributionChannel, PublicVideoShare, ShareCountFlush, ShareDailyCount
 
@@ -117,10 +119,33 @@ class ShareCountsMixin:
     def cta_click_count(self, share: PublicVideoShare) -> int:
         return self._counts(share).cta_click_count
 
+    chart_size = (640, 180)
+
+    @admin.display(description="last 30 days")
+    def daily_chart(self, share: PublicVideoShare) -> str:
+        if share.pk is None:
+            return "-"
+        last = counting.today()
+        first = last - timedelta(days=series.DEFAULT_DAYS - 1)
+        days = series.share_series({share.pk: share.channel}, first, last)
+        width, height = self.chart_size
+        return series.svg_chart(
+            days, width=width, height=height, title=f"{share.channel} landing page"
+        )
+
 
 class PublicVideoShareInline(ShareCountsMixin, ReadOnlyInline):
     model = PublicVideoShare
-    fields = ["channel", "status", "public_title", "link", "view_count", "cta_click_count"]
+    fields = [
+        "channel",
+        "status",
+        "public_title",
+        "link",
+        "view_count",
+        "cta_click_count",
+        "daily_chart",
+    ]
+    chart_size = (360, 110)
 
     @admin.display(description="public link")
     def link(self, share: PublicVideoShare) -> str:
@@ -166,7 +191,7 @@ class PublicVideoShareAdmin(
                 ]
             },
         ),
-        ("Counts", {"fields": ["view_count", "cta_click_count"]}),
+        ("Counts", {"fields": ["view_count", "cta_click_count", "daily_chart"]}),
         (
             "Audit",
             {

@@ -34,6 +34,12 @@ class SharesConfig(AppConfig):
 
         stats_sections["shares"] = shares_stats
 
+        from projects.signals import stats_query_sections
+
+        from .series import stats_daily
+
+        stats_query_sections["sharesDaily"] = stats_daily
+
         self._invalidate_public_rows_on_change()
 
     @staticmethod

@@ -8,6 +8,7 @@ Trashed projects leave every list and every nested endpoint. They are reached:
   in the trash or not (address trashed projects by id: a slug may have been taken since).
 """
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -23,7 +24,7 @@ from backoffice.roles import Perm
 
 from .. import services
 from ..models import Project, ProjectUserObjectPermission
-from ..signals import stats_sections
+from ..signals import stats_query_sections, stats_sections
 from .serializers import ProjectDetailSerializer, ProjectSerializer, ProjectWriteSerializer
 
 TRASHED_PARAM = OpenApiParameter(
@@ -67,6 +68,10 @@ class StatsSerializer(Serializer):
     shares_enabled = serializers.IntegerField()
     landing_page_views = serializers.DictField(child=serializers.IntegerField())
     cta_clicks = serializers.DictField(child=serializers.IntegerField())
+    daily = serializers.DictField(
+        help_text="`{from, to, days: [{date, views: {DEV, STAGING, PROD}, ctaClicks: {…}}]}`: "
+        "every UTC day of the range, zeros included."
+    )
 
 
 def wants_trash(request) -> bool:
@@ -207,7 +212,20 @@ class ProjectExtrasMixin:
 
     # Stats -------------------------------------------------------------------------------
 
-    @extend_schema(request=None, responses=StatsSerializer)
+    @extend_schema(
+        request=None,
+        responses=StatsSerializer,
+        parameters=[
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                description="First day of `daily` (default: `to` minus 29 days)",
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, description="Last day of `daily` (default: today, UTC)"
+            ),
+        ],
+    )
     @action(detail=True, methods=["get"])
     def stats(self, request, pk=None):
         """Figures of the project, in a constant number of queries (one or two per app)."""
@@ -222,6 +240,8 @@ class ProjectExtrasMixin:
         }
         for section in stats_sections.values():
             data.update(section(project))
+        for query_section in stats_query_sections.values():
+            data.update(query_section(project, request.query_params))
         return Response(data)
 
 

@@ -65,6 +65,8 @@ def test_stats_count_what_each_app_holds(users, client_for, org):
     project_trash(actor=SYSTEM, project=trashed_kid)
 
     body = stats(client_for(users["Viewer"]), project)
+    daily = body.pop("daily")
+    assert len(daily["days"]) == 30  # the last 30 UTC days by default
 
     total_bytes = sum(
         TemplateFile.objects.filter(template__project=project).values_list("size", flat=True)
@@ -89,8 +91,9 @@ def test_stats_count_what_each_app_holds(users, client_for, org):
 
 
 #: The token 1, the project (visibility and annotations) 1, the caller's role 2, then the
-#: figures: sub-projects 1, members 1, templates 2, comments 1, credentials 1, shares 1.
-QUERIES = 11
+#: figures: sub-projects 1, members 1, templates 2, comments 1, credentials 1, shares 1, and the
+#: daily series 1 (the shares; their days are 1 more when there are shares, whatever the range).
+QUERIES = 12
 
 
 def test_stats_run_a_constant_number_of_queries(users, client_for, org):
@@ -136,3 +139,105 @@ def test_stats_of_a_trashed_project_are_404(users, client_for, org):
     project_trash(actor=SYSTEM, project=project)
     response = client_for(users["OrganizationAdmin"]).get(f"/api/Projects/{project.pk}/stats")
     assert_problem(response, 404, "not_found")
+
+
+# The daily series (SPEC §16) ------------------------------------------------------------------
+
+
+def _shares_with_days(org):
+    project = make_project(org, name="Campaign")
+    project_activate(actor=SYSTEM, project=project)
+    template = make_template(project, name="Live video")
+    channel_publish(actor=SYSTEM, project=project, channel="PROD", template_id=template.pk)
+    prod = share_upsert(
+        actor=SYSTEM, project=project, channel="PROD", fields={"public_title": "Hola"}
+    ).share
+    dev = share_upsert(
+        actor=SYSTEM, project=project, channel="DEV", fields={"public_title": "Dev"}
+    ).share
+    ShareDailyCount.objects.create(share=prod, day=date(2026, 5, 1), views=10, cta_clicks=5)
+    ShareDailyCount.objects.create(share=prod, day=date(2026, 5, 3), views=7, cta_clicks=1)
+    ShareDailyCount.objects.create(share=dev, day=date(2026, 5, 3), views=2)
+    ShareDailyCount.objects.create(share=prod, day=date(2026, 4, 30), views=99)  # outside
+    return project
+
+
+def test_daily_series_per_channel_per_day_with_every_day_listed(users, client_for, org):
+    project = _shares_with_days(org)
+    client = client_for(users["Viewer"])
+    body = client.get(f"/api/Projects/{project.pk}/stats?from=2026-05-01&to=2026-05-03").json()
+    zero = {"DEV": 0, "STAGING": 0, "PROD": 0}
+    assert body["daily"] == {
+        "from": "2026-05-01",
+        "to": "2026-05-03",
+        "days": [
+            {
+                "date": "2026-05-01",
+                "views": {**zero, "PROD": 10},
+                "ctaClicks": {**zero, "PROD": 5},
+            },
+            {"date": "2026-05-02", "views": zero, "ctaClicks": zero},
+            {
+                "date": "2026-05-03",
+                "views": {**zero, "DEV": 2, "PROD": 7},
+                "ctaClicks": {**zero, "PROD": 1},
+            },
+        ],
+    }
+    # The totals still count every day.
+    assert body["landingPageViews"] == {"DEV": 2, "STAGING": 0, "PROD": 116}
+
+
+def test_daily_series_defaults_to_30_days_and_from_alone_runs_30_days(users, client_for, org):
+    from shares.counting import today
+
+    project = _shares_with_days(org)
+    client = client_for(users["Viewer"])
+    body = stats(client, project)["daily"]
+    assert body["to"] == today().isoformat()
+    assert len(body["days"]) == 30
+    body = client.get(f"/api/Projects/{project.pk}/stats?from=2026-05-01").json()["daily"]
+    assert (body["from"], body["to"], len(body["days"])) == ("2026-05-01", "2026-05-30", 30)
+    assert body["days"][0]["views"]["PROD"] == 10
+    body = client.get(f"/api/Projects/{project.pk}/stats?to=2026-05-01").json()["daily"]
+    assert (body["from"], body["to"]) == ("2026-04-02", "2026-05-01")
+    assert body["days"][-2]["views"]["PROD"] == 99
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=yesterday", "from"),
+        ("to=2026-13-01", "to"),
+        ("from=2026-05-03&to=2026-05-01", "from"),
+        ("from=2025-01-01&to=2026-05-01", "to"),
+    ],
+)
+def test_a_bad_range_is_400_naming_the_parameter(users, client_for, org, query, field):
+    project = make_project(org)
+    response = client_for(users["Viewer"]).get(f"/api/Projects/{project.pk}/stats?{query}")
+    body = assert_problem(response, 400, "invalid_request")
+    assert field in body["errors"]
+
+
+def test_a_year_long_series_costs_the_same_queries(users, client_for, org):
+    project = _shares_with_days(org)
+    client = client_for(users["Viewer"])
+    stats(client, project)
+
+    def count(query: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/api/Projects/{project.pk}/stats?{query}")
+            assert response.status_code == 200
+        return len(queries)
+
+    assert count("from=2026-05-01&to=2026-05-02") == count("from=2025-05-03&to=2026-05-03")
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_daily_series_role_matrix(client_as, org, who):
+    project = _shares_with_days(org)
+    response = client_as(who).get(f"/api/Projects/{project.pk}/stats?from=2026-05-01&to=2026-05-03")
+    assert response.status_code == EXPECTED[who], response.content
+    if EXPECTED[who] == 200:
+        assert response.json()["daily"]["days"][0]["views"]["PROD"] == 10

@@ -206,3 +206,18 @@ def test_with_redis_down_views_are_counted_in_the_table(settings, unlimited, sha
     counting.record(share.pk, counting.VIEWS)
     assert table(share) == (1, 0)
     assert share_counts(share.pk) == (1, 0)
+
+
+def test_the_daily_series_includes_what_is_pending(redis_cache, share, users, client_for):
+    from shares.series import project_series
+
+    ShareDailyCount.objects.create(share=share, day=today(), views=3)
+    counting.record(share.pk, counting.VIEWS)
+    counting.record(share.pk, counting.CTA_CLICKS)
+    days = project_series(share.project, today() - dt.timedelta(days=1), today())
+    assert [(d.views["PROD"], d.cta_clicks["PROD"]) for d in days] == [(0, 0), (4, 1)]
+    body = client_for(users["Viewer"]).get(f"/api/Projects/{share.project_id}/stats").json()
+    assert body["daily"]["days"][-1]["views"]["PROD"] == 4
+    flush_counts()
+    days = project_series(share.project, today(), today())
+    assert (days[0].views["PROD"], days[0].cta_clicks["PROD"]) == (4, 1)

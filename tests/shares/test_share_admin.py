@@ -78,3 +78,18 @@ def test_a_refused_action_is_reported(staff, share):
     share.refresh_from_db()
     assert share.restored_at is None
     assert PublicVideoShare.objects.count() == 1
+
+
+def test_share_and_project_pages_chart_the_last_30_days(staff, share):
+    from shares.counting import today
+    from shares.models import ShareDailyCount
+
+    ShareDailyCount.objects.create(share=share, day=today(), views=42, cta_clicks=7)
+    change = staff.get(reverse("admin:shares_publicvideoshare_change", args=[share.pk]))
+    project = staff.get(reverse("admin:projects_project_change", args=[share.project.pk]))
+    for response in (change, project):
+        body = response.content.decode()
+        assert body.count('<svg xmlns="http://www.w3.org/2000/svg" class="daily-chart"') == 1
+        assert "42 views and 7 CTA clicks" in body  # the chart's text for screen readers
+        assert f"<title>{today().isoformat()}: 42 views</title>" in body
+        assert "<script" not in body.split('class="daily-chart"')[1].split("</svg>")[0]
