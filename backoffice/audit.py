@@ -1,7 +1,7 @@
 """Writing audit events. Services call ``record_event`` inside their own transaction, so an
 event exists exactly when its change does."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -9,6 +9,11 @@ from django.db import models
 
 from .actors import Actor
 from .models import AuditEvent, Organization
+
+#: Called with each event right after it is saved, inside the service's transaction (so what
+#: they write commits or rolls back with the change). Filled by ``webhooks.apps`` (a webhook
+#: delivery per subscribed endpoint).
+event_listeners: list[Callable[[AuditEvent], None]] = []
 
 
 def target(obj: models.Model, label: str | None = None) -> dict[str, str]:
@@ -60,4 +65,6 @@ def record_event(
         changes=dict(changes or {}),
     )
     event.save()
+    for listener in event_listeners:
+        listener(event)
     return event

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("shares.api.urls")),
     path("api/", include("collaboration.api.urls")),
     path("api/", include("credentials.api.urls")),
+    path("api/", include("webhooks.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("shares.urls")),
     path("", home, name="home"),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "shares",
     "credentials",
     "collaboration",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,9 @@ SPECTACULAR_SETTINGS = {
         "TemplateFileRoleEnum": "templates.api.serializers.FILE_ROLES",
         "GrantRoleEnum": "collaboration.api.serializers.GRANT_ROLES",
         "RoleEnum": "backoffice.roles.Role",
+        "WebhookEventTypeEnum": "webhooks.constants.EVENT_NAMES",
+        "WebhookEndpointStatusEnum": "webhooks.constants.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "webhooks.constants.DeliveryStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -263,12 +267,29 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 #: Periodic work, run by one ``celery beat`` process (README "Background work").
 CELERY_BEAT_SCHEDULE = {
+    "webhook-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
     "purge-trash": {
         "task": "projects.tasks.purge_trash",
         "schedule": crontab(hour=3, minute=15),
         "kwargs": {"older_than_days": env.int("TRASH_RETENTION_DAYS", default=14)},
     },
 }
+
+# Webhooks (SPEC §17, README "Webhooks"). Production forbids http and private addresses.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+#: Fernet keys (``Fernet.generate_key()``) that encrypt the signing secrets at rest; the first
+#: encrypts, all decrypt. Empty: a key derived from SECRET_KEY.
+WEBHOOK_ENCRYPTION_KEYS = env.list("WEBHOOK_ENCRYPTION_KEYS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3 * 3600.0)
+WEBHOOK_RETRY_WINDOW_SECONDS = env.float("WEBHOOK_RETRY_WINDOW_SECONDS", default=24 * 3600.0)
+#: Retries sooner than this wait as a countdown in the broker; later ones for the sweep.
+WEBHOOK_COUNTDOWN_MAX_SECONDS = 600.0
+#: The sweep re-enqueues only deliveries overdue by this much (the others have a message).
+WEBHOOK_SWEEP_GRACE_SECONDS = 60.0
 
 LOGGING = {
     "version": 1,

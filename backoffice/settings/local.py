@@ -8,6 +8,9 @@ from .base import BASE_DIR, env
 DEBUG = env.bool("DEBUG", default=True)
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Development receivers run on this machine, over http.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=True)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)
 HOME_LINKS_DEMO = env.bool("HOME_LINKS_DEMO", default=True)
 
 # bin/demo needs no broker server: kombu's filesystem transport, one folder of message files

@@ -15,3 +15,10 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # The suite's workers (tests/conftest.py ``celery_worker``) and tasks use Redis database 7.
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/7")
+# The tests' webhook receivers listen on 127.0.0.1 over http (tests switch to production rules
+# where they prove the refusals); retries are fast so a test sees several.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+WEBHOOK_RETRY_BASE_SECONDS = 0.2
+WEBHOOK_RETRY_MAX_SECONDS = 0.5
+WEBHOOK_RETRY_WINDOW_SECONDS = 3.0

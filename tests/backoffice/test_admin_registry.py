@@ -13,6 +13,7 @@ PRODUCT_APPS = [
     "shares",
     "credentials",
     "collaboration",
+    "webhooks",
 ]
 #: Shown only inline on their parent's page.
 INLINE_ONLY = {"video_templates.TemplateFile"}

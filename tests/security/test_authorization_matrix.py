@@ -29,8 +29,12 @@ from tests.backoffice.factories import member, token_for
 from tests.collaboration.factories import make_comment, make_group
 from tests.projects.factories import make_project
 from tests.templates.helpers import make_template, upload_form
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_create
 
 pytestmark = pytest.mark.django_db
+
+WEBHOOK_URL = "http://127.0.0.1:9/hooks"  # the test settings allow loopback; nothing is sent
 
 PRINCIPALS = [
     "anon",  # no credentials
@@ -102,6 +106,22 @@ MATRIX: dict[tuple[str, str], str] = {
     ("DELETE", "/api/Organizations/{organization_pk}/user-groups/{id}/members/{user_id}"): (
         ORG_ADMIN_WRITE
     ),
+    # webhooks (SPEC §17): OrganizationAdmin
+    ("GET", "/api/Organizations/{organization_pk}/webhooks"): ORG_ADMIN_READ,
+    ("POST", "/api/Organizations/{organization_pk}/webhooks"): ORG_ADMIN_WRITE,
+    ("GET", "/api/Organizations/{organization_pk}/webhooks/{id}"): ORG_ADMIN_READ,
+    ("PATCH", "/api/Organizations/{organization_pk}/webhooks/{id}"): ORG_ADMIN_WRITE,
+    ("DELETE", "/api/Organizations/{organization_pk}/webhooks/{id}"): ORG_ADMIN_WRITE,
+    ("GET", "/api/Organizations/{organization_pk}/webhooks/{webhook_pk}/deliveries"): (
+        ORG_ADMIN_READ
+    ),
+    ("GET", "/api/Organizations/{organization_pk}/webhooks/{webhook_pk}/deliveries/{id}"): (
+        ORG_ADMIN_READ
+    ),
+    (
+        "POST",
+        "/api/Organizations/{organization_pk}/webhooks/{webhook_pk}/deliveries/{id}/redeliver",
+    ): ORG_ADMIN_WRITE,
     # projects
     ("GET", "/api/Projects"): ANY_USER_READ,
     # ProjectManager+ of the active organization (other_admin creates in their own)
@@ -220,6 +240,10 @@ def world(org, other_org, users, other_admin) -> World:
     guest = member(other_org, Role.VIEWER)
     project_grant_set(actor=system, project=project, role=Role.VIEWER, user=guest)
 
+    webhook = webhook_create(
+        actor=system, organization=org, url=WEBHOOK_URL, events=["share.disabled"]
+    ).endpoint
+    delivery = WebhookDelivery.objects.create(endpoint=webhook, event_type="x", body="{}")
     revoked = token_create(actor=Actor.for_user(admin), user=admin, name="old", scope="write")
     token_revoke(actor=Actor.for_user(admin), token=revoked.token)
     revoked_value = revoked.value
@@ -257,6 +281,8 @@ def world(org, other_org, users, other_admin) -> World:
         "group": str(group.pk),
         "invitation": str(invitation.pk),
         "credential": str(created.credential.pk),
+        "webhook_pk": str(webhook.pk),
+        "delivery": str(delivery.pk),
     }
     bodies = {
         ("POST", "/api/tokens"): {"name": "laptop", "scope": "read"},
@@ -291,6 +317,11 @@ def world(org, other_org, users, other_admin) -> World:
         ("PUT", "/api/Projects/{project_pk}/members/{user_id}"): {"role": "ProjectManager"},
         ("PUT", "/api/Projects/{project_pk}/user-groups/{id}"): {"role": "Developer"},
         ("POST", "/api/credentials"): {"projectId": str(project.pk), "name": "ERP"},
+        ("POST", "/api/Organizations/{organization_pk}/webhooks"): {
+            "url": WEBHOOK_URL,
+            "events": ["project.archived"],
+        },
+        ("PATCH", "/api/Organizations/{organization_pk}/webhooks/{id}"): {"description": "ERP"},
     }
     query = {
         ("GET", "/api/credentials"): {"projectId": str(project.pk)},
@@ -304,6 +335,10 @@ def id_for(path: str, params: dict[str, str]) -> str:
         return params["token_id"]
     if path.startswith("/api/credentials/"):
         return params["credential"]
+    if "/deliveries/" in path:
+        return params["delivery"]
+    if "/webhooks/" in path:
+        return params["webhook_pk"]
     if "/invitations/" in path:
         return params["invitation"]
     if "/user-groups/" in path:

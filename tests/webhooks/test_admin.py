@@ -1,0 +1,70 @@
+"""Webhooks in the staff admin: endpoints and their delivery log, scoped to the staff
+member's organizations, with redelivery through the service; secrets never shown."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from backoffice.actors import Actor
+from backoffice.models import AuditEvent
+from backoffice.roles import Role
+from tests.backoffice.factories import member
+from webhooks.constants import EndpointStatus
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import webhook_create
+
+pytestmark = pytest.mark.django_db
+
+URL = "http://127.0.0.1:9/hooks"
+
+
+@pytest.fixture
+def staff(org):
+    user = member(org, Role.ORGANIZATION_ADMIN, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="webhooks"))
+    return user
+
+
+def make(organization, url=URL):
+    created = webhook_create(
+        actor=Actor.system("tests"), organization=organization, url=url, events=["share.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=created.endpoint, event_type="share.created", body='{"type":"share.created"}'
+    )
+    return created, delivery
+
+
+def test_staff_see_their_organizations_endpoints_and_failures(client, staff, org, other_org):
+    ours, _ = make(org, "http://127.0.0.1:9/ours")
+    make(other_org, "http://127.0.0.1:9/theirs")
+    WebhookEndpoint.objects.filter(pk=ours.endpoint.pk).update(status=EndpointStatus.FAILING)
+    client.force_login(staff)
+    page = client.get("/admin/webhooks/webhookendpoint/?status__exact=failing").content.decode()
+    assert "/ours" in page
+    assert "/theirs" not in page
+    detail = client.get(f"/admin/webhooks/webhookendpoint/{ours.endpoint.pk}/change/")
+    assert detail.status_code == 200
+    text = detail.content.decode()
+    assert ours.secret not in text
+    assert ours.endpoint.secret_ciphertext not in text
+    log = client.get("/admin/webhooks/webhookdelivery/").content.decode()
+    assert log.count("share.created") >= 1
+    assert "/theirs" not in log
+
+
+def test_redeliver_action_goes_through_the_service(client, staff, org, other_org):
+    _, ours = make(org)
+    _, theirs = make(other_org)
+    client.force_login(staff)
+    response = client.post(
+        "/admin/webhooks/webhookdelivery/",
+        {"action": "redeliver", "_selected_action": [str(ours.pk), str(theirs.pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Redelivered 1 webhook delivery." in response.content.decode()
+    again = WebhookDelivery.objects.get(redelivery_of=ours)
+    assert again.message_id == ours.message_id
+    assert again.requested_by == staff
+    assert not WebhookDelivery.objects.filter(redelivery_of=theirs).exists()
+    assert AuditEvent.objects.get(event_type="WEBHOOK_REDELIVERED").actor_user == staff
