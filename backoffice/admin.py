@@ -12,14 +12,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.utils import timezone
-from django.utils.html import format_html
 
+from . import admin_display as display
 from . import services
 from .actors import Actor
 from .admin_actions import Noun, confirm_then_run
@@ -49,11 +51,7 @@ BADGE_COLOURS = {
 
 
 def badge(text: str) -> str:
-    return format_html(
-        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:9px">{}</span>',
-        BADGE_COLOURS.get(text, "#6b7280"),
-        text,
-    )
+    return display.badge(text, BADGE_COLOURS.get(text, display.GREY))
 
 
 def adopt(obj, saved) -> None:
@@ -579,3 +577,30 @@ class AuditEventAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
         "changes",
     ]
     readonly_fields = fields
+
+
+# Django's permission groups ------------------------------------------------------------------
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class PermissionGroupAdmin(DjangoGroupAdmin):
+    """Django's permission groups are an internal table: the system Owner's only (teams are
+    the organizations' user groups, under Collaboration)."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser

@@ -20,6 +20,7 @@ class ReadOnlyInline(admin.TabularInline):
 
     extra = 0
     can_delete = False
+    classes = ["readonly-inline"]  # the stylesheet drops the repeated row titles
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields

@@ -168,6 +168,7 @@ class ApiToken(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at", "-id"])]
+        verbose_name = "personal API token"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -3,12 +3,14 @@ so rules and audit events are the same as the API's; what has no service here is
 
 from django.contrib import admin
 
+from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin_actions import ServiceDeleteAdmin
 from backoffice.admin_history import audit_history
+from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
 from projects.constants import ROLE_BY_CODENAME
-from projects.models import ProjectGroupObjectPermission, ProjectUserObjectPermission
+from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 from projects.services import project_grant_remove
 
 from . import services
@@ -83,7 +85,7 @@ class UserGroupAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteAdmin, 
     def members(self, user_group: UserGroup) -> str:
         if not user_group.pk:
             return "—"
-        return ", ".join(user.email for user in user_group.group.user_set.order_by("email"))
+        return display.chips(user.email for user in user_group.group.user_set.order_by("email"))
 
     def save_model(self, request, obj: UserGroup, form, change: bool) -> None:
         actor = Actor.for_user(request.user)
@@ -121,7 +123,7 @@ class GrantAdmin(OrganizationScopedAdmin, ServiceDeleteAdmin, admin.ModelAdmin):
 
     @admin.display(description="project")
     def project(self, grant) -> str:
-        return str(grant.content_object)
+        return display.link(grant.content_object)
 
     def delete_consequences(self, obj) -> list[str]:
         holder = getattr(obj, "user", None) or obj.group
@@ -156,3 +158,23 @@ class ProjectGroupGrantAdmin(GrantAdmin):
         project_grant_remove(
             actor=Actor.for_user(request.user), project=obj.content_object, group=obj.group
         )
+
+
+class ProjectCommentInline(ReadOnlyInline):
+    """The project's comments on its page, newest first."""
+
+    model = Comment
+    fields = ["author", "message", "edited", "created_at"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+attach_inlines(Project, ProjectCommentInline)

@@ -39,7 +39,7 @@ class Comment(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Comment by {self.author or 'a deleted user'} on {self.project_id}"
+        return f"Comment by {self.author or 'a deleted user'} on {self.project}"
 
 
 class UserGroup(TimeStampedModel):

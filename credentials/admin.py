@@ -3,9 +3,13 @@ here shows its secret once, on the page right after creation, and never again.""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
+from backoffice import admin_display as display
 from backoffice.actors import Actor
+from backoffice.admin import StatusFilter
 from backoffice.admin_actions import confirm_then_run
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
@@ -30,19 +34,64 @@ class CredentialAddForm(forms.ModelForm):
         fields = ["project", "name", "channels", "expires_at"]
 
 
+STATUS_COLOURS = {"Active": "#15803d", "Expired": "#6b7280", "Revoked": "#b91c1c"}
+
+
+def credential_status(credential: ApiCredential) -> str:
+    if credential.revoked_at is not None:
+        return "Revoked"
+    return "Expired" if credential.is_expired else "Active"
+
+
+def credential_badge(credential: ApiCredential) -> str:
+    status = credential_status(credential)
+    return display.badge(status, STATUS_COLOURS[status])
+
+
+def channel_chips(credential: ApiCredential) -> str:
+    if not credential.channels:
+        return display.chips(["All channels"])
+    return display.chips(display.in_channel_order(credential.channels))
+
+
+class CredentialStatusFilter(StatusFilter):
+    conditions = {
+        "active": lambda now: Q(revoked_at=None) & (Q(expires_at=None) | Q(expires_at__gt=now)),
+        "expired": lambda now: Q(revoked_at=None, expires_at__lte=now),
+        "revoked": lambda now: Q(revoked_at__isnull=False),
+    }
+
+
+class CredentialMixin:
+    @admin.display(description="status")
+    def status_badge(self, credential: ApiCredential) -> str:
+        return credential_badge(credential)
+
+    @admin.display(description="channels")
+    def channel_chips(self, credential: ApiCredential) -> str:
+        return channel_chips(credential)
+
+
 @admin.register(ApiCredential)
-class ApiCredentialAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+class ApiCredentialAdmin(
+    CredentialMixin,
+    OrganizationScopedAdmin,
+    AuditHistoryMixin,
+    display.ReadOnlyPageMixin,
+    admin.ModelAdmin,
+):
     organization_path = "project__organization"
     list_display = [
-        "api_key",
+        "key",
         "name",
         "project",
-        "status",
-        "channels",
+        "status_badge",
+        "channel_chips",
         "expires_at",
         "last_used_at",
     ]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_display_links = ["key", "name"]
+    list_filter = [CredentialStatusFilter]
     search_fields = ["api_key", "name", "project__name", "project__slug"]
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
@@ -51,7 +100,8 @@ class ApiCredentialAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.Model
         "api_key",
         "name",
         "project",
-        "channels",
+        "status_badge",
+        "channel_chips",
         "expires_at",
         "created_by",
         "created_at",
@@ -60,6 +110,10 @@ class ApiCredentialAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.Model
         "revoked_by",
     ]
     readonly_fields = fields
+
+    @admin.display(description="key", ordering="api_key")
+    def key(self, credential: ApiCredential) -> str:
+        return format_html("<code>{}</code>", credential.api_key)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -130,9 +184,14 @@ class ApiCredentialAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.Model
         )
 
 
-class ApiCredentialInline(ReadOnlyInline):
+class ApiCredentialInline(CredentialMixin, ReadOnlyInline):
     model = ApiCredential
-    fields = ["api_key", "name", "status", "channels", "expires_at", "last_used_at"]
+    fields = ["key", "name", "status_badge", "channel_chips", "expires_at", "last_used_at"]
+    verbose_name_plural = "API credentials"
+
+    @admin.display(description="key")
+    def key(self, credential: ApiCredential) -> str:
+        return display.link(credential, credential.api_key)
 
 
 attach_inlines(Project, ApiCredentialInline)

@@ -48,6 +48,7 @@ class ApiCredential(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["project", "-created_at", "-id"])]
+        verbose_name = "API credential"
 
     def __str__(self) -> str:
         return f"{self.name or 'credential'} ({self.api_key})"

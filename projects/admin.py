@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 from guardian.admin import GuardedModelAdminMixin
 
+from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin import ServiceAdminMixin
 from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run, run_service
@@ -26,9 +27,29 @@ from .tree import descendant_ids
 served_by: list[Callable[[Project], list[tuple[str, str]]]] = []
 
 STATUS_COLOURS = {Status.DRAFT: "#6b7280", Status.ACTIVE: "#15803d", Status.ARCHIVED: "#92400e"}
+TRASH_COLOUR = "#b91c1c"
+
+
+class TagsField(forms.CharField):
+    """Tags typed as people type them: comma-separated words; stored as a list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(tag) for tag in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        return [tag.strip() for tag in text.split(",") if tag.strip()]
 
 
 class ProjectAdminForm(forms.ModelForm):
+    tags = TagsField(
+        required=False,
+        help_text="Comma-separated, e.g. cards, q2. Stored in lower case.",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
     class Meta:
         model = Project
         fields = [
@@ -50,20 +71,34 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 class TrashedFilter(admin.SimpleListFilter):
-    """Live projects by default; the trash on demand."""
+    """Live projects by default; the trash, or everything, on demand."""
 
     title = "trash"
     parameter_name = "trashed"
 
     def lookups(self, request, model_admin):
-        return [("no", "Live"), ("yes", "In the trash")]
+        return [("yes", "In the trash"), ("all", "Live and in the trash")]
+
+    def choices(self, changelist):
+        value = self.value()
+        yield {
+            "selected": value in (None, "no"),
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Live",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.filter(trashed_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(trashed_at__isnull=True)
-        return queryset
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(trashed_at__isnull=True)
 
 
 @admin.register(Project)
@@ -80,20 +115,29 @@ class ProjectAdmin(
 
     form = ProjectAdminForm
     inlines = [UserGrantInline, GroupGrantInline]
-    list_display = ["name", "organization", "status_badge", "visibility", "job_code", "created_at"]
+    list_display = [
+        "name",
+        "organization",
+        "status_badge",
+        "visibility",
+        "tag_chips",
+        "job_code",
+        "created_at",
+    ]
     list_filter = [
+        TrashedFilter,
         "status",
         "visibility",
-        TrashedFilter,
         ("organization", admin.RelatedOnlyFieldListFilter),
     ]
+    date_hierarchy = "created_at"
     search_fields = ["name", "slug", "job_code"]
     list_select_related = ["organization"]
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
     ordering = ["-created_at", "-id"]
     actions = ["activate", "archive", "trash", "restore"]
     fieldsets = [
-        (None, {"fields": ["organization", "name", "slug", "description", "status"]}),
+        (None, {"fields": ["organization", "name", "slug", "description", "status_badge"]}),
         ("Audience", {"fields": ["visibility", "locale", "tags"]}),
         ("References", {"fields": ["job_code", "external_id", "category", "parent"]}),
         (
@@ -103,7 +147,7 @@ class ProjectAdmin(
     ]
     readonly_fields = [
         "slug",
-        "status",
+        "status_badge",
         "parent",
         "created_by",
         "created_at",
@@ -118,12 +162,14 @@ class ProjectAdmin(
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, project: Project) -> str:
-        colour = STATUS_COLOURS.get(project.status, "#6b7280")
-        return format_html(
-            '<span style="background:{};color:#fff;padding:2px 8px;border-radius:9px">{}</span>',
-            colour,
-            project.status,
-        )
+        status = display.badge(project.status, STATUS_COLOURS.get(project.status, display.GREY))
+        if project.trashed_at is None:
+            return status
+        return format_html("{} {}", status, display.badge("In the trash", TRASH_COLOUR))
+
+    @admin.display(description="tags")
+    def tag_chips(self, project: Project) -> str:
+        return display.chips(project.tags)
 
     def save_model(self, request, obj: Project, form, change: bool) -> None:
         actor = Actor.for_user(request.user)

@@ -129,6 +129,7 @@ class ProjectUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = "project grant to a user"
+        verbose_name_plural = "project grants to users"
 
 
 class ProjectGroupObjectPermission(GroupObjectPermissionBase):
@@ -140,3 +141,4 @@ class ProjectGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "project grant to a group"
+        verbose_name_plural = "project grants to groups"

@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.contrib.admin.sites import NotRegistered
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin_actions import confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin
@@ -26,22 +27,46 @@ from .constants import CHANNEL_ORDER, ShareStatus
 from .models import DistributionChannel, PublicVideoShare, ShareCountFlush, ShareDailyCount
 
 
+def served_template(row: DistributionChannel) -> str:
+    if row.active_template is None:
+        return "Nothing published"
+    return display.link(row.active_template)
+
+
 class DistributionChannelInline(ReadOnlyInline):
     model = DistributionChannel
-    fields = ["channel", "active_template", "channel_handle", "published_by", "published_at"]
+    fields = ["channel", "serves", "published_by", "published_at", "channel_handle"]
+    verbose_name_plural = "distribution channels (DEV, STAGING, PROD)"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("active_template", "published_by")
+        return queryset.order_by(display.channel_order())
+
+    @admin.display(description="serves")
+    def serves(self, row: DistributionChannel) -> str:
+        return served_template(row)
 
 
 @admin.register(DistributionChannel)
-class DistributionChannelAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+class DistributionChannelAdmin(
+    OrganizationScopedAdmin, display.ReadOnlyPageMixin, admin.ModelAdmin
+):
     organization_path = "project__organization"
-    list_display = ["project", "channel", "active_template", "published_by", "published_at"]
+    list_display = ["project", "channel", "serves", "published_by", "published_at"]
     list_filter = ["channel"]
     search_fields = ["project__name", "project__slug", "channel_handle"]
     list_select_related = ["project", "active_template", "published_by"]
     show_full_result_count = False
-    fields = ["project", "channel", "active_template", "channel_handle", "published_by"]
+    fields = ["project", "channel", "serves", "channel_handle", "published_by", "published_at"]
     readonly_fields = fields
     actions = ["unpublish"]
+
+    def get_ordering(self, request):
+        return ["project_id", display.channel_order()]  # each project's, in promotion order
+
+    @admin.display(description="serves")
+    def serves(self, row: DistributionChannel) -> str:
+        return served_template(row)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -88,11 +113,7 @@ def share_link(share: PublicVideoShare) -> str:
 
 
 def share_status_badge(share: PublicVideoShare) -> str:
-    return format_html(
-        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:9px">{}</span>',
-        SHARE_STATUS_COLOURS.get(share.status, "#6b7280"),
-        share.status,
-    )
+    return display.badge(share.status, SHARE_STATUS_COLOURS.get(share.status, display.GREY))
 
 
 class ShareCountsMixin:
@@ -138,14 +159,25 @@ class PublicVideoShareInline(ShareCountsMixin, ReadOnlyInline):
     model = PublicVideoShare
     fields = [
         "channel",
-        "status",
-        "public_title",
+        "status_badge",
+        "title_link",
         "link",
         "view_count",
         "cta_click_count",
         "daily_chart",
     ]
     chart_size = (360, 110)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by(display.channel_order())
+
+    @admin.display(description="status")
+    def status_badge(self, share: PublicVideoShare) -> str:
+        return share_status_badge(share)
+
+    @admin.display(description="public title")
+    def title_link(self, share: PublicVideoShare) -> str:
+        return display.link(share, share.public_title)
 
     @admin.display(description="public link")
     def link(self, share: PublicVideoShare) -> str:
@@ -172,6 +204,10 @@ class PublicVideoShareAdmin(
     ]
     list_filter = ["status", "channel"]
     search_fields = ["project__name", "project__slug", "public_title", "slug"]
+
+    def get_ordering(self, request):
+        return ["project_id", display.channel_order()]
+
     list_select_related = ["project"]
     show_full_result_count = False
     actions = ["disable", "restore", "rotate_slug"]
@@ -186,7 +222,7 @@ class PublicVideoShareAdmin(
                     "locale",
                     "cta_label",
                     "cta_url",
-                    "personalization_data",
+                    "personalization",
                     "api_credential",
                 ]
             },
@@ -227,6 +263,15 @@ class PublicVideoShareAdmin(
     @admin.display(description="public link")
     def link(self, share: PublicVideoShare) -> str:
         return share_link(share)
+
+    @admin.display(description="personalization data")
+    def personalization(self, share: PublicVideoShare) -> str:
+        data = share.personalization_data or {}
+        if not data:
+            return "None: the template's defaults play."
+        return format_html_join(
+            "", "<div><code>{}</code>: {}</div>", ((key, value) for key, value in data.items())
+        )
 
     def _act(self, request, queryset, service, verb: str) -> None:
         actor = Actor.for_user(request.user)

@@ -4,9 +4,9 @@ from django.db import models
 
 
 class Channel(models.TextChoices):
-    DEV = "DEV"
-    STAGING = "STAGING"
-    PROD = "PROD"
+    DEV = "DEV", "DEV"
+    STAGING = "STAGING", "STAGING"
+    PROD = "PROD", "PROD"
 
 
 #: The order channels are listed in (promotion order).

@@ -5,14 +5,16 @@ and unpublish actions are added by ``shares/admin.py`` (templates must not impor
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run
 from backoffice.admin_history import AuditHistoryMixin
-from backoffice.admin_readonly import ReadOnlyAdmin, ReadOnlyInline
+from backoffice.admin_readonly import ReadOnlyAdmin, ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
+from projects.models import Project
 
 from . import services
-from .constants import FileRole, Status
+from .constants import FILE_ROLE_LABELS, FileRole, Status
 from .files import file_url
 from .models import IdempotencyRecord, Template, TemplateFile
 from .signals import in_use_checks
@@ -26,30 +28,99 @@ STATUS_COLOURS = {
 
 
 def status_badge_html(status: str) -> str:
+    return display.badge(status, STATUS_COLOURS.get(status, display.GREY))
+
+
+def role_label(role: str) -> str:
+    return FILE_ROLE_LABELS.get(role, role)
+
+
+def poster_of(template: Template) -> TemplateFile | None:
+    """From the prefetched files: no query per template."""
+    return next((f for f in template.files.all() if f.role == FileRole.POSTER), None)
+
+
+def poster_thumbnail(template: Template) -> str:
+    poster = poster_of(template)
+    if poster is None:
+        return "—"
     return format_html(
-        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:9px">{}</span>',
-        STATUS_COLOURS.get(status, "#6b7280"),
-        status,
+        '<img src="{}" alt="Poster of {}" class="poster-thumb" loading="lazy">',
+        file_url(poster.pk),
+        template,
+    )
+
+
+def bindings_table(bindings: list) -> str:
+    """The manifest's bindings: key, type, layer, required, default."""
+    if not bindings:
+        return "None: the template plays as it is."
+    rows = format_html_join(
+        "",
+        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                binding.get("key", "?"),
+                binding.get("type", ""),
+                binding.get("layer", ""),
+                "yes" if binding.get("required") else "no",
+                binding.get("default", "—") if binding.get("default") not in (None, "") else "—",
+            )
+            for binding in bindings
+            if isinstance(binding, dict)
+        ),
+    )
+    return format_html(
+        "<table><thead><tr><th>key</th><th>type</th><th>layer</th><th>required</th>"
+        "<th>default</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
     )
 
 
 class TemplateFileInline(ReadOnlyInline):
     model = TemplateFile
-    fields = ["role", "link", "size", "sha256", "content_type"]
+    fields = ["kind_of_file", "link", "human_size", "content_type", "short_sha256"]
+    verbose_name_plural = "files"
+
+    @admin.display(description="role")
+    def kind_of_file(self, file: TemplateFile) -> str:
+        return role_label(file.role)
 
     @admin.display(description="file")
     def link(self, file: TemplateFile) -> str:
-        label = file.original_name or file.role
+        label = file.original_name or role_label(file.role)
         return format_html('<a href="{}">{}</a>', file_url(file.pk), label)
+
+    @admin.display(description="size")
+    def human_size(self, file: TemplateFile) -> str:
+        return display.human_size(file.size)
+
+    @admin.display(description="SHA-256")
+    def short_sha256(self, file: TemplateFile) -> str:
+        return format_html('<code title="{0}">{1}…</code>', file.sha256, file.sha256[:12])
 
 
 @admin.register(Template)
 class TemplateAdmin(
-    OrganizationScopedAdmin, ServiceDeleteAdmin, AuditHistoryMixin, admin.ModelAdmin
+    OrganizationScopedAdmin,
+    ServiceDeleteAdmin,
+    AuditHistoryMixin,
+    display.ReadOnlyPageMixin,
+    admin.ModelAdmin,
 ):
     organization_path = "project__organization"
-    list_display = ["name", "version", "project", "kind", "status_badge", "created_at"]
-    list_filter = ["status", "kind", "was_production"]
+    list_display = [
+        "poster",
+        "name",
+        "version",
+        "project_link",
+        "kind",
+        "status_badge",
+        "created_at",
+    ]
+    list_display_links = ["poster", "name"]
+    list_filter = ["status", "kind", ("was_production", admin.BooleanFieldListFilter)]
+    date_hierarchy = "created_at"
     search_fields = ["name", "project__name", "project__slug"]
     list_select_related = ["project", "project__organization"]
     show_full_result_count = False
@@ -57,24 +128,38 @@ class TemplateAdmin(
     inlines = [TemplateFileInline]
     actions = ["archive"]
     fieldsets = [
-        (None, {"fields": ["project", "name", "version", "kind", "status_badge"]}),
-        ("Content", {"fields": ["poster_preview", "file_links", "bindings"]}),
+        (None, {"fields": ["project_link", "name", "version", "kind", "status_badge"]}),
+        ("Content", {"fields": ["poster_preview", "bindings_readable"]}),
         ("History", {"fields": ["was_production", "created_by", "created_at", "updated_at"]}),
     ]
     readonly_fields = [
-        "project",
+        "project_link",
         "name",
         "version",
         "kind",
         "status_badge",
         "poster_preview",
-        "file_links",
-        "bindings",
+        "bindings_readable",
         "was_production",
         "created_by",
         "created_at",
         "updated_at",
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("files")
+
+    @admin.display(description="poster")
+    def poster(self, template: Template) -> str:
+        return poster_thumbnail(template)
+
+    @admin.display(description="project", ordering="project__name")
+    def project_link(self, template: Template) -> str:
+        return display.link(template.project)
+
+    @admin.display(description="bindings")
+    def bindings_readable(self, template: Template) -> str:
+        return bindings_table(template.bindings)
 
     def has_add_permission(self, request) -> bool:
         return False  # templates arrive through the upload endpoint, which validates them
@@ -85,18 +170,13 @@ class TemplateAdmin(
 
     @admin.display(description="poster")
     def poster_preview(self, template: Template) -> str:
-        poster = next((f for f in template.files.all() if f.role == FileRole.POSTER), None)
+        poster = poster_of(template)
         if poster is None:
             return "—"
-        url = file_url(poster.pk)
-        return format_html('<img src="{}" alt="poster" style="max-height:180px">', url)
-
-    @admin.display(description="files")
-    def file_links(self, template: Template) -> str:
-        return format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            ((file_url(f.pk), f"{f.role}: {f.original_name}") for f in template.files.all()),
+        return format_html(
+            '<img src="{}" alt="Poster of {}" class="poster-preview">',
+            file_url(poster.pk),
+            template,
         )
 
     def delete_with_service(self, request, obj: Template) -> None:
@@ -143,7 +223,48 @@ class IdempotencyRecordAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
 
     organization_path = "project__organization"
     list_display = ["key", "project", "status_code", "created_at"]
+
+    # An internal table (replays of uploads): the system Owner's only.
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
     search_fields = ["key", "project__name"]
     list_select_related = ["project"]
     fields = ["project", "key", "fingerprint", "status_code", "body", "created_at"]
     readonly_fields = fields
+
+
+class ProjectTemplateInline(ReadOnlyInline):
+    """The project's templates on its page, newest first, each linking to its own page."""
+
+    model = Template
+    fields = ["poster", "name_link", "version", "kind", "status_badge", "created_at"]
+    verbose_name_plural = "templates"
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("files")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="poster")
+    def poster(self, template: Template) -> str:
+        return poster_thumbnail(template)
+
+    @admin.display(description="name")
+    def name_link(self, template: Template) -> str:
+        return display.link(template, template.name)
+
+    @admin.display(description="status")
+    def status_badge(self, template: Template) -> str:
+        return status_badge_html(template.status)
+
+
+attach_inlines(Project, ProjectTemplateInline)

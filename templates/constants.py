@@ -26,6 +26,16 @@ class FileRole(models.TextChoices):
     ASSET = "asset"
 
 
+#: File roles as people name them (the admin, a file's name).
+FILE_ROLE_LABELS = {
+    FileRole.TEMPLATE_JSON: "Animation (Lottie JSON)",
+    FileRole.MANIFEST_JSON: "Manifest (JSON)",
+    FileRole.OVERLAY_JSON: "Overlay (JSON)",
+    FileRole.VIDEO: "Video",
+    FileRole.POSTER: "Poster image",
+    FileRole.ASSET: "Asset",
+}
+
 #: The upload field of each file role (the API's camelCase names).
 UPLOAD_FIELD = {
     FileRole.TEMPLATE_JSON: "templateJson",

@@ -10,7 +10,7 @@ from django.db import models
 from backoffice.models import TimeStampedModel
 from projects.models import Project
 
-from .constants import VERSION_PATTERN, FileRole, Kind, Status
+from .constants import FILE_ROLE_LABELS, VERSION_PATTERN, FileRole, Kind, Status
 
 
 class Template(TimeStampedModel):
@@ -84,7 +84,8 @@ class TemplateFile(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.role}: {self.original_name or self.file.name}"
+        role = FILE_ROLE_LABELS.get(self.role, self.role)
+        return f"{role}: {self.original_name or self.file.name}"
 
 
 class IdempotencyRecord(TimeStampedModel):

@@ -72,7 +72,8 @@ ASGI_APPLICATION = "backoffice.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' folders: our admin/base_site.html adds the admin's stylesheet.
+        "DIRS": [BASE_DIR / "backoffice" / "admin_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -360,7 +360,8 @@ def test_admin_trash_and_restore_actions_go_through_the_services(client, org):
     assert response.status_code == 302
     assert Project.objects.trashed().count() == 3
     assert client.get(f"{url}?trashed=yes").status_code == 200
-    response = client.post(url, {"action": "restore", "_selected_action": [parent.pk]})
+    trash = f"{url}?trashed=yes"  # the list shows live projects unless asked for the trash
+    response = client.post(trash, {"action": "restore", "_selected_action": [parent.pk]})
     assert response.status_code == 302
     assert Project.objects.trashed().count() == 0
     assert AuditEvent.objects.filter(event_type="PROJECT_RESTORED").count() == 3

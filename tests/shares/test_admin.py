@@ -41,7 +41,7 @@ def test_template_pages_show_poster_and_file_links(staff_client, template):
     assert change.status_code == 200
     html = change.content.decode()
     assert '<img src="/api/files/' in html
-    assert "template_json: lottie.json" in html
+    assert "Animation (Lottie JSON): lottie.json" in html
 
 
 def test_project_page_has_the_channels_inline(staff_client, project):
