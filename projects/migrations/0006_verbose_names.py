@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0004_hierarchy_trash_thumbnails'),
+        ('projects', '0005_category_lower_case'),
     ]
 
     operations = [
