@@ -30,6 +30,7 @@ import math
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
@@ -70,8 +71,10 @@ def count_login_failure(request: HttpRequest, email: str | None) -> None:
         Limit("admin-login-account", ceiling, ceiling_window).hit(digest)
 
 
-class ThrottledLoginForm(AdminAuthenticationForm):
-    """``retry_after`` is set (seconds) when the attempt was refused unchecked."""
+class ThrottledLoginMixin:
+    """``retry_after`` is set (seconds) when the attempt was refused unchecked. The admin's
+    login and the sign-in page of everyone else (``pages.SignInView``) count failures in
+    the same counters: two doors give a guesser no second budget."""
 
     retry_after: int | None = None
 
@@ -90,6 +93,14 @@ class ThrottledLoginForm(AdminAuthenticationForm):
         except ValidationError:
             count_login_failure(self.request, email)
             raise
+
+
+class ThrottledLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class SignInForm(ThrottledLoginMixin, AuthenticationForm):
+    """Any active user: guests and members who are not staff sign in here."""
 
 
 class StaffAdminSite(admin.AdminSite):

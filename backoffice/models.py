@@ -200,6 +200,11 @@ class Invitation(TimeStampedModel):
 
     The link's token is stored only as an HMAC digest. Resending replaces the token and the
     expiry on the same row, so a person never has two open invitations to one organization.
+
+    With ``project_id`` it invites a **guest** to that one project of the organization
+    (SPEC §16): accepting gives a project grant of ``role`` (at most Developer), never a
+    membership. ``project_id`` is a plain column, as in ``AuditEvent``: the core app sits
+    below ``projects``; ``collaboration`` gives the grant (``signals.project_invitation_accepted``).
     """
 
     organization = models.ForeignKey(
@@ -217,19 +222,36 @@ class Invitation(TimeStampedModel):
     sent_count = models.PositiveIntegerField(default=1)
     accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    project_id = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="A guest invitation to this project."
+    )
+    project_name = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "user"],
-                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                condition=models.Q(
+                    accepted_at__isnull=True, revoked_at__isnull=True, project_id__isnull=True
+                ),
                 name="invitation_one_open_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["project_id", "user"],
+                condition=models.Q(
+                    accepted_at__isnull=True, revoked_at__isnull=True, project_id__isnull=False
+                ),
+                name="guest_invitation_one_open_per_user",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.organization}"
+
+    @property
+    def for_guest(self) -> bool:
+        return self.project_id is not None
 
     @property
     def status(self) -> str:

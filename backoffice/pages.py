@@ -6,12 +6,14 @@ Errors under machine-facing paths answer with problem details; elsewhere with a 
 import sys
 
 from django import forms
+from django.contrib.auth.views import LoginView
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
+from .admin_site import SignInForm
 from .api.errors import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_SECONDS,
@@ -57,6 +59,24 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
         return service_unavailable(request)
     return _error(request, 500, "Something went wrong on our side; it has been logged.")
+
+
+class SignInView(LoginView):
+    """``/login``: a session for any active user (guests and members who are not staff), for
+    the browsable API; throttled like the admin's login, in the same counters."""
+
+    form_class = SignInForm
+    template_name = "backoffice/login.html"
+
+    def get_default_redirect_url(self) -> str:
+        return "/api/Projects"
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 class AcceptInvitationForm(forms.Form):

@@ -3,6 +3,7 @@ invitations. Each runs in one transaction and records its audit event there."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -20,6 +21,7 @@ from .errors import Conflict, Forbidden, InvalidRequest, NotFound
 from .models import LAST_USED_RESOLUTION, ApiToken, Invitation, Membership, Organization, User
 from .permissions import forget_roles
 from .roles import Role
+from .signals import project_invitation_accepted
 
 TOKEN_KIND = "pbt"
 
@@ -409,8 +411,12 @@ def _invitation_link(token: str) -> str:
 
 def _send_invitation(invitation: Invitation, link: str) -> None:
     context = {"invitation": invitation, "link": link, "ttl_days": settings.INVITATION_TTL_DAYS}
-    subject = f"You are invited to {invitation.organization.name} on Percus"
-    body = render_to_string("backoffice/email/invitation.txt", context)
+    if invitation.for_guest:
+        subject = f"You are invited to the project {invitation.project_name} on Percus"
+        body = render_to_string("backoffice/email/guest_invitation.txt", context)
+    else:
+        subject = f"You are invited to {invitation.organization.name} on Percus"
+        body = render_to_string("backoffice/email/invitation.txt", context)
     email = invitation.user.email
     transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
 
@@ -453,6 +459,73 @@ def invitation_create(
         organization=organization,
         targets=[target(user), target(invitation)],
         changes={"role": {"before": None, "after": role}},
+    )
+    link = _invitation_link(token)
+    _send_invitation(invitation, link)
+    return SentInvitation(invitation=invitation, link=link)
+
+
+@transaction.atomic
+def guest_invitation_send(
+    *,
+    actor: Actor,
+    organization: Organization,
+    project_id: UUID,
+    project_name: str,
+    user: User,
+    role: Role | str,
+) -> SentInvitation:
+    """Invite ``user`` as a guest of one project of ``organization``: an e-mail with a
+    single-use link, as for organization invitations. If they already have an open
+    invitation to this project, it gets a fresh link, expiry and role (the old link dies),
+    so inviting again is always possible and answers the same way. The caller
+    (``collaboration.services.guest_invite``) decides who may be invited with which role;
+    the grant is given on acceptance."""
+    role = Role(role)
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(project_id=project_id, user=user, accepted_at=None, revoked_at=None)
+        .first()
+    )
+    before = None if invitation is None else invitation.role
+    if invitation is None:
+        invitation = Invitation(
+            organization=organization,
+            user=user,
+            role=role,
+            project_id=project_id,
+            project_name=project_name,
+            invited_by=actor.user,
+        )
+        token = _issue_invitation_token(invitation)
+        try:
+            with transaction.atomic():
+                invitation.save()
+        except IntegrityError:  # the same invitation, sent at the same moment
+            raise Conflict("This person is being invited right now; try again.") from None
+    else:
+        token = _issue_invitation_token(invitation)
+        invitation.sent_count += 1
+        invitation.role, invitation.project_name = role, project_name
+        invitation.invited_by = actor.user
+        invitation.save(
+            update_fields=[
+                "token_digest",
+                "expires_at",
+                "sent_count",
+                "role",
+                "project_name",
+                "invited_by",
+                "updated_at",
+            ]
+        )
+    record_event(
+        event_type="GUEST_INVITED" if before is None else "GUEST_INVITATION_RESENT",
+        actor=actor,
+        organization=organization,
+        project_id=project_id,
+        targets=[target(user), target(invitation)],
+        changes={"role": {"before": before, "after": role}},
     )
     link = _invitation_link(token)
     _send_invitation(invitation, link)
@@ -515,16 +588,20 @@ def invitation_for_token(token: str) -> Invitation:
 @transaction.atomic
 def invitation_accept(
     *, token: str, password: str | None = None, display_name: str = ""
-) -> Membership:
+) -> Membership | None:
     """Accept by the single-use link. A ``Pending`` user sets a password and becomes
-    ``Active``; the membership is created (or reactivated) with the invited role."""
+    ``Active``; the membership is created (or reactivated) with the invited role. A guest
+    invitation gives its project grant instead (``project_invitation_accepted``; no
+    membership, and None is returned)."""
     invitation = _lock_open_invitation(invitation_for_token(token))
     user = invitation.user
-    membership = (
-        Membership.objects.select_for_update()
-        .filter(organization=invitation.organization, user=user)
-        .first()
-    )
+    membership = None
+    if not invitation.for_guest:
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(organization=invitation.organization, user=user)
+            .first()
+        )
     if membership is not None and membership.is_active:
         # Reactivated since the invitation was sent: their current role stands (accepting
         # must not demote anyone, least of all the last OrganizationAdmin).
@@ -551,7 +628,14 @@ def invitation_accept(
         user_changes = {"status": {"before": User.Status.DEACTIVATED, "after": user.status}}
     elif not user.is_active:
         raise Conflict("This account is not active.")
-    if membership is None:
+    if invitation.for_guest:
+        # The app that owns project grants gives it (collaboration); nobody listening would
+        # accept an invitation without its grant.
+        if not project_invitation_accepted.send(
+            sender=Invitation, invitation=invitation, user=user
+        ):
+            raise Conflict("This invitation can't be accepted here.")
+    elif membership is None:
         membership = Membership.objects.create(
             organization=invitation.organization, user=user, role=invitation.role
         )
@@ -565,6 +649,7 @@ def invitation_accept(
         event_type="INVITATION_ACCEPTED",
         actor=Actor.for_user(user),
         organization=invitation.organization,
+        project_id=invitation.project_id,
         targets=[target(user), target(invitation)],
         changes={"role": {"before": None, "after": invitation.role}, **user_changes},
     )

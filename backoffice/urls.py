@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("invitations/<str:token>", pages.accept_invitation, name="invitation-page"),
+    path("login", pages.SignInView.as_view(), name="login"),
 ]
 
 handler400 = "backoffice.pages.bad_request"

@@ -3,18 +3,16 @@ visibility. One transaction each, with its audit event; the actor is always expl
 
 import re
 
-from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from backoffice.actors import Actor
 from backoffice.audit import record_event, target
-from backoffice.errors import Conflict, DomainError, InvalidRequest
-from backoffice.models import Membership, Organization, User
-from backoffice.roles import Perm, Role, role_allows
-from backoffice.services import user_create
+from backoffice.errors import Conflict, DomainError, InvalidRequest, NotFound
+from backoffice.models import Invitation, Membership, Organization, User
+from backoffice.roles import GUEST_ROLE_CAP, Perm, Role, role_allows
+from backoffice.services import guest_invitation_send, user_create
 from projects.constants import Visibility
 from projects.models import Project
 from projects.services import project_grant_remove, project_grant_set
@@ -284,39 +282,52 @@ def project_group_unlink(*, actor: Actor, project: Project, user_group: UserGrou
 # Guests ---------------------------------------------------------------------------------
 
 
-def _send_guest_email(project: Project, email: str, *, new_user: bool) -> None:
-    link = f"{settings.SITE_URL}/api/Projects/{project.pk}"
-    subject = f"You are invited to the project {project.name} on Percus"
-    body = (
-        f"You have been given access to the project “{project.name}” of "
-        f"{project.organization.name} on Percus.\n\n{link}\n"
-    )
-    if new_user:
-        body += "\nYour account is pending: the project's team will help you activate it.\n"
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
-
-
 @transaction.atomic
-def guest_invite(*, actor: Actor, project: Project, email: str) -> User:
-    """Give a person a Viewer grant on this one project. An unknown e-mail becomes a
-    ``Pending`` user. Never an organization membership: a guest gains no org-wide right."""
+def guest_invite(
+    *, actor: Actor, project: Project, email: str, role: Role | str = Role.VIEWER
+) -> Invitation:
+    """Invite a person to this one project as a guest (SPEC §16): always an e-mail with a
+    single-use link (``backoffice.services.guest_invitation_send``); the grant of ``role``
+    (at most ``GUEST_ROLE_CAP``) is given when they accept, never a membership. An unknown
+    e-mail becomes a ``Pending`` user, who chooses a password on accepting. Whether the
+    e-mail had an account changes nothing in the answer; inviting someone again sends a
+    fresh link."""
+    role = Role(role)
+    if role.rank > GUEST_ROLE_CAP.rank:
+        raise InvalidRequest.for_field("role", f"A guest is granted at most {GUEST_ROLE_CAP}.")
     email = User.objects.normalize_email(email.strip())
     user = User.objects.filter(email__iexact=email).first()
-    new_user = user is None
-    if new_user:
+    if user is None:
         user = user_create(actor=actor, email=email, status=User.Status.PENDING)
-    elif project.role_for(user) is not None or direct_role(project, user) is not None:
+    elif user.is_active and project.role_for(user) is not None:
+        # Only people the inviter already sees in the project's all-users get this answer.
         raise InvalidRequest.for_field("email", "This person already has access to the project.")
-    project_grant_set(actor=actor, project=project, user=user, role=Role.VIEWER)
-    _project_event(
-        "GUEST_INVITED",
-        actor,
-        project,
-        targets=[target(user)],
-        changes={"grant": {"before": None, "after": Role.VIEWER}},
+    sent = guest_invitation_send(
+        actor=actor,
+        organization=project.organization,
+        project_id=project.pk,
+        project_name=project.name,
+        user=user,
+        role=role,
     )
-    _send_guest_email(project, user.email, new_user=new_user)
-    return user
+    return sent.invitation
+
+
+def guest_grant_on_acceptance(sender, *, invitation: Invitation, user: User, **kwargs) -> None:
+    """Give the grant of an accepted guest invitation (``project_invitation_accepted``), in
+    the acceptance's transaction. A higher grant they hold already stays."""
+    project = (
+        Project.objects.live()
+        .select_related("organization")
+        .filter(pk=invitation.project_id, organization_id=invitation.organization_id)
+        .first()
+    )
+    if project is None:
+        raise NotFound("The project of this invitation no longer exists.")
+    held = direct_role(project, user)
+    if held is not None and held.rank >= Role(invitation.role).rank:
+        return
+    project_grant_set(actor=Actor.for_user(user), project=project, user=user, role=invitation.role)
 
 
 # Visibility -----------------------------------------------------------------------------

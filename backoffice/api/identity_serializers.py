@@ -125,6 +125,22 @@ class InvitationCreateSerializer(Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+class AcceptedInvitationSerializer(Serializer):
+    """What accepting gave: a membership of the organization with ``role``, or, for a guest
+    invitation, a grant of ``role`` on the project ``projectId``."""
+
+    organization_id = serializers.UUIDField()
+    organization_name = serializers.CharField(source="organization.name")
+    organization_slug = serializers.CharField(source="organization.slug")
+    role = serializers.ChoiceField(choices=Role.choices)
+    active = serializers.SerializerMethodField()
+    project_id = serializers.UUIDField(allow_null=True, help_text="Set for a guest invitation.")
+    project_name = serializers.CharField(allow_blank=True)
+
+    def get_active(self, invitation: Invitation) -> bool:
+        return True
+
+
 class InvitationAcceptSerializer(Serializer):
     token = serializers.CharField(max_length=200)
     password = serializers.CharField(

@@ -18,11 +18,11 @@ from ..models import ApiToken, Invitation, Membership, Organization
 from ..roles import Perm
 from .active_org import check_request_organization
 from .identity_serializers import (
+    AcceptedInvitationSerializer,
     InvitationAcceptSerializer,
     InvitationCreateSerializer,
     InvitationSerializer,
     MemberSerializer,
-    MembershipSummarySerializer,
     MeSerializer,
     OrganizationSerializer,
     RoleSerializer,
@@ -155,9 +155,10 @@ class InvitationViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     default_perm = Perm.MANAGE_ORGANIZATION
 
     def scoped_queryset(self):
-        return Invitation.objects.filter(organization=self.organization).select_related(
-            "user", "invited_by"
-        )
+        # Guest invitations (to one project) are sent again through ``…/guests``.
+        return Invitation.objects.filter(
+            organization=self.organization, project_id__isnull=True
+        ).select_related("user", "invited_by")
 
     @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
     def create(self, request, organization_pk=None):
@@ -194,9 +195,10 @@ class InvitationAcceptView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=InvitationAcceptSerializer, responses=MembershipSummarySerializer)
+    @extend_schema(request=InvitationAcceptSerializer, responses=AcceptedInvitationSerializer)
     def post(self, request):
         params = InvitationAcceptSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        membership = services.invitation_accept(**params.validated_data)
-        return Response(MembershipSummarySerializer(membership).data)
+        invitation = services.invitation_for_token(params.validated_data["token"])
+        services.invitation_accept(**params.validated_data)
+        return Response(AcceptedInvitationSerializer(invitation).data)

@@ -179,14 +179,19 @@ class UserGroupWriteSerializer(Serializer):
 
 
 class GuestInviteSerializer(Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(
+        choices=GRANT_ROLES, default="Viewer", help_text="At most Developer for a guest."
+    )
 
 
-class GuestSerializer(Serializer):
-    user_id = serializers.UUIDField(source="id")
-    email = serializers.EmailField()
-    status = serializers.CharField()
-    role = serializers.CharField(default="Viewer")
+class GuestInvitationSerializer(Serializer):
+    """The answer to an invitation: the same for a known and an unknown e-mail (no user id,
+    no account status), so it tells nobody whether the address has an account."""
+
+    email = serializers.EmailField(help_text="As given, normalized.")
+    role = serializers.ChoiceField(choices=GRANT_ROLES)
+    expires_at = serializers.DateTimeField(help_text="When the e-mailed link stops working.")
 
 
 class ActorSerializer(Serializer):

@@ -42,8 +42,8 @@ from .serializers import (
     AuditEventSerializer,
     CommentSerializer,
     CommentWriteSerializer,
+    GuestInvitationSerializer,
     GuestInviteSerializer,
-    GuestSerializer,
     ProjectGroupLinkSerializer,
     ProjectMemberSerializer,
     RoleInputSerializer,
@@ -310,21 +310,29 @@ class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiz
 
 
 class GuestViewSet(ProjectScopedViewSet):
+    """``POST …/guests``: an invitation e-mailed with a single-use link; 202 whether or not
+    the address has an account (the grant comes when the person accepts)."""
+
     queryset = User.objects.none()
-    serializer_class = GuestSerializer
+    serializer_class = GuestInvitationSerializer
     default_perm = Perm.MANAGE_PROJECT_MEMBERS
 
     def scoped_queryset(self):
         return User.objects.none()
 
-    @extend_schema(request=GuestInviteSerializer, responses={201: GuestSerializer})
+    @extend_schema(request=GuestInviteSerializer, responses={202: GuestInvitationSerializer})
     def create(self, request, project_pk=None):
         params = GuestInviteSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        user = services.guest_invite(
+        invitation = services.guest_invite(
             actor=Actor.for_request(request), project=self.project, **params.validated_data
         )
-        return Response(GuestSerializer(user).data, status=status.HTTP_201_CREATED)
+        answer = {
+            "email": User.objects.normalize_email(params.validated_data["email"].strip()),
+            "role": invitation.role,
+            "expires_at": invitation.expires_at,
+        }
+        return Response(GuestInvitationSerializer(answer).data, status=status.HTTP_202_ACCEPTED)
 
 
 class VisibilityViewSet(ProjectScopedViewSet):

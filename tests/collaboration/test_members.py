@@ -1,9 +1,8 @@
 """Project members, all-users, user groups, guests and visibility (SPEC §9)."""
 
 import pytest
-from django.core import mail
 
-from backoffice.models import AuditEvent, Membership, User
+from backoffice.models import AuditEvent, User
 from backoffice.roles import Role
 from collaboration.models import UserGroup
 from projects.constants import Visibility
@@ -286,44 +285,6 @@ def test_deleting_a_group_removes_its_grants(users, client_for, org):
 
 
 # Guests ----------------------------------------------------------------------------------
-
-
-def test_an_existing_user_becomes_a_viewer_guest_of_this_project_only(
-    pm_client, client_for, org, other_org, project
-):
-    outsider = member(other_org, Role.ORGANIZATION_ADMIN, email="Partner@Agency.example")
-    make_project(org, name="Not shared")
-
-    response = pm_client.post(
-        f"/api/Projects/{project.pk}/guests", {"email": "partner@agency.example"}, format="json"
-    )
-
-    assert response.status_code == 201, response.content
-    assert response.json()["userId"] == str(outsider.pk)
-    assert project.role_for(outsider) == Role.VIEWER
-    assert not Membership.objects.filter(user=outsider, organization=org).exists()
-    listed = client_for(outsider).get(f"/api/Projects?organizationId={other_org.pk}")
-    assert listed.json()["items"] == []
-    everything = client_for(outsider).get("/api/Projects").json()["items"]
-    assert [(p["id"], p["ownership"]) for p in everything] == [(str(project.pk), "External")]
-    assert AuditEvent.objects.filter(event_type="GUEST_INVITED", project_id=project.pk).exists()
-
-
-def test_an_unknown_email_gets_a_pending_user_and_an_email(
-    pm_client, project, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = pm_client.post(
-            f"/api/Projects/{project.pk}/guests", {"email": "new@agency.example"}, format="json"
-        )
-
-    assert response.status_code == 201
-    user = User.objects.get(email="new@agency.example")
-    assert (user.status, response.json()["status"]) == (User.Status.PENDING, "Pending")
-    assert not user.memberships.exists()
-    [message] = mail.outbox
-    assert message.to == ["new@agency.example"]
-    assert str(project.pk) in message.body
 
 
 @pytest.mark.parametrize("who", ["Viewer", "guest"])

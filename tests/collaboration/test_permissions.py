@@ -120,7 +120,7 @@ ENDPOINTS = {
         None,
     ),
     "guests": (
-        row(403, 403, 201, 201, 201, 201, 403, 404, 401),
+        row(403, 403, 202, 202, 202, 202, 403, 404, 401),
         "post",
         lambda c: f"/api/Projects/{c['project'].pk}/guests",
         {"email": "new.guest@partner.example"},

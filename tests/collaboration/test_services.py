@@ -3,7 +3,7 @@
 import pytest
 
 from backoffice.actors import Actor
-from backoffice.errors import Conflict, InvalidRequest
+from backoffice.errors import Conflict
 from backoffice.models import AuditEvent, User
 from backoffice.roles import Role
 from backoffice.services import member_deactivate
@@ -21,22 +21,24 @@ def actor(users):
     return Actor.for_user(users["OrganizationAdmin"])
 
 
-def test_inviting_a_pending_guest_twice_is_refused(actor, project):
-    services.guest_invite(actor=actor, project=project, email="late@agency.example")
+def test_inviting_a_pending_guest_twice_sends_the_same_invitation_again(actor, project):
+    first = services.guest_invite(actor=actor, project=project, email="late@agency.example")
+    again = services.guest_invite(actor=actor, project=project, email="LATE@agency.example")
 
-    with pytest.raises(InvalidRequest):
-        services.guest_invite(actor=actor, project=project, email="LATE@agency.example")
-
+    assert again.pk == first.pk
+    assert again.sent_count == 2
     assert User.objects.filter(email__iexact="late@agency.example").count() == 1
 
 
-def test_an_invitation_records_the_grant_and_the_guest_events(actor, project):
-    services.guest_invite(actor=actor, project=project, email="g@agency.example")
+def test_an_invitation_records_the_guest_event_and_no_grant_yet(actor, project):
+    invitation = services.guest_invite(actor=actor, project=project, email="g@agency.example")
 
     types = set(
         AuditEvent.objects.filter(project_id=project.pk).values_list("event_type", flat=True)
     )
-    assert {"USER_LINKED", "GUEST_INVITED"} <= types
+    assert "GUEST_INVITED" in types
+    assert "USER_LINKED" not in types
+    assert project.role_for(invitation.user) is None
 
 
 def test_a_deactivated_member_leaves_the_audience_with_their_grants(actor, org, project):
