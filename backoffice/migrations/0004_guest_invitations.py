@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0002_audit_targets_gin'),
+        ('backoffice', '0003_verbose_names'),
     ]
 
     operations = [
