@@ -1,5 +1,7 @@
 """Request-level guards that run before any view reads the body."""
 
+import re
+
 from django.conf import settings
 
 from .api.errors import problem_response
@@ -34,3 +36,46 @@ class DefaultContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
         return response
+
+
+#: What no text column can store: PostgreSQL refuses NUL in text, and a lone surrogate has no
+#: UTF-8 encoding. Either would reach the driver and fail there (a 500) if let through.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: str) -> bool:
+    return UNSTORABLE.search(value) is not None
+
+
+class UnstorableInputMiddleware:
+    """Refuse NUL bytes and lone surrogates before any view sees them: in the path a 404
+    (no object can have such a name), in the query string, a cookie or a header a 400.
+    Bodies are checked where they are parsed (``backoffice/api/parsers.py``,
+    ``backoffice/api/multipart.py``; Django's forms refuse NUL themselves)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import pages  # the error pages render through the URL configuration
+
+        if unstorable(request.path_info):
+            return pages.page_not_found(request)
+        for key, values in request.GET.lists():
+            if unstorable(key) or any(unstorable(value) for value in values):
+                return self._bad_request(request, f"The query parameter {key!r}")
+        for key, value in request.META.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and unstorable(value):
+                return self._bad_request(request, "A header")
+        for key, value in request.COOKIES.items():
+            if unstorable(key) or unstorable(value):
+                return self._bad_request(request, "A cookie")
+        return self.get_response(request)
+
+    @staticmethod
+    def _bad_request(request, where: str):
+        from . import pages
+
+        return pages.error_response(
+            request, 400, f"{where} contains a NUL byte or an unpaired surrogate."
+        )

@@ -34,6 +34,10 @@ def _error(request, status: int, detail: str, exception=None):
     )
 
 
+#: Problem details under machine-facing paths, the plain error page elsewhere.
+error_response = _error
+
+
 def service_unavailable(request):
     """503 with ``Retry-After``: the database is unreachable, the request may be retried."""
     response = _error(request, 503, UNAVAILABLE_DETAIL)

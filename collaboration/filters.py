@@ -2,6 +2,7 @@
 
 import django_filters
 
+from backoffice.api.datetimes import IsoDateTimeFilter
 from backoffice.models import AuditEvent
 
 
@@ -9,10 +10,10 @@ class AuditEventFilterSet(django_filters.FilterSet):
     projectId = django_filters.UUIDFilter(field_name="project_id")  # noqa: N815
     actorUserId = django_filters.UUIDFilter(field_name="actor_user_id")  # noqa: N815
     eventType = django_filters.CharFilter(field_name="event_type", max_length=40)  # noqa: N815
-    createdAfter = django_filters.IsoDateTimeFilter(  # noqa: N815
+    createdAfter = IsoDateTimeFilter(  # noqa: N815
         field_name="created_at", lookup_expr="gte"
     )
-    createdBefore = django_filters.IsoDateTimeFilter(  # noqa: N815
+    createdBefore = IsoDateTimeFilter(  # noqa: N815
         field_name="created_at", lookup_expr="lt"
     )
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from ..models import ApiToken, Invitation, Membership, Organization, User
 from ..roles import Role
+from .datetimes import DateTimeField
 from .serializers import ModelSerializer, Serializer
 
 
@@ -87,7 +88,7 @@ class TokenSerializer(ModelSerializer):
 class TokenCreateSerializer(Serializer):
     name = serializers.CharField(max_length=100)
     scope = serializers.ChoiceField(choices=ApiToken.Scope.choices, default=ApiToken.Scope.WRITE)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = DateTimeField(required=False, allow_null=True)
 
 
 class TokenCreatedSerializer(TokenSerializer):

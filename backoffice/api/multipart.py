@@ -10,6 +10,9 @@ from typing import Any
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from ..middleware import unstorable
+from .parsers import UNSTORABLE_DETAIL, refuse_unstorable_form
+
 
 class _CountingStream:
     """Reads from ``stream`` and counts the bytes it gave."""
@@ -43,4 +46,18 @@ class CompleteMultiPartParser(parsers.MultiPartParser):
                 for file in files:
                     file.close()  # a temporary upload file is deleted on close
             raise ParseError("The request body ended before its declared Content-Length.")
+        try:
+            refuse_unstorable_form(parsed.data)
+            for name, files in parsed.files.lists():
+                if any(unstorable(file.name or "") for file in files):
+                    raise ParseError(UNSTORABLE_DETAIL.format(f"The file name of {name!r}"))
+        except ParseError:
+            _close_all(parsed)
+            raise
         return parsed
+
+
+def _close_all(parsed: parsers.DataAndFiles) -> None:
+    for _, files in parsed.files.lists():
+        for file in files:
+            file.close()  # a temporary upload file is deleted on close

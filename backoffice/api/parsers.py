@@ -7,7 +7,29 @@ from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from ..middleware import unstorable
 from .exceptions import PayloadTooLarge
+
+UNSTORABLE_DETAIL = "{} contains a NUL byte or an unpaired surrogate, which cannot be stored."
+
+
+def first_unstorable(value: Any) -> str | None:
+    """The JSON path (``$.a.b[0]``) of the first key or string holding a NUL byte or a lone
+    surrogate, or None. Iterative, like ``nested_deeper_than``."""
+    stack = [(value, "$")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if unstorable(item):
+                return where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if unstorable(key):
+                    return where
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+    return None
 
 
 def nested_deeper_than(value: Any, limit: int) -> bool:
@@ -47,4 +69,24 @@ class BoundedJSONParser(parsers.JSONParser):
             raise ParseError(f"The body is not valid JSON: {error}") from None
         if nested_deeper_than(data, settings.MAX_JSON_DEPTH):
             raise too_deep
+        where = first_unstorable(data)
+        if where is not None:
+            raise ParseError(UNSTORABLE_DETAIL.format(where))
+        return data
+
+
+def refuse_unstorable_form(data) -> None:
+    """400 for a form or multipart body whose field names or values hold a NUL byte or a
+    lone surrogate."""
+    for key, values in data.lists():
+        if unstorable(key) or any(isinstance(v, str) and unstorable(v) for v in values):
+            raise ParseError(UNSTORABLE_DETAIL.format(f"The field {key!r}"))
+
+
+class FormParser(parsers.FormParser):
+    """DRF's form parser, refusing what no column can store."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        refuse_unstorable_form(data)
         return data

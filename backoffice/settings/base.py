@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: X-Forwarded-* headers are dropped unless a trusted proxy sent the request.
     "backoffice.proxies.TrustedProxyMiddleware",
+    # NUL bytes and lone surrogates in the path, query, headers or cookies: 404/400, not a 500.
+    "backoffice.middleware.UnstorableInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backoffice.middleware.DefaultContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -210,7 +212,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "backoffice.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
+        "backoffice.api.parsers.FormParser",
         "backoffice.api.multipart.CompleteMultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [

@@ -472,7 +472,10 @@ def _cell(value) -> str:
 
 def stream_csv(queryset) -> StreamingHttpResponse:
     """Rows straight from a server-side cursor (``iterator``): constant memory whatever the
-    number of events."""
+    number of events. The database sees the query's parameters once before the response
+    starts (``exists``): after the status line a failure could only cut the body short and
+    the client would keep a truncated file as if complete."""
+    queryset.exists()
     writer = csv.writer(_Echo())
 
     def rows():

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from backoffice.api.datetimes import DateTimeField
 from backoffice.api.identity_serializers import UserSummarySerializer
 from backoffice.api.serializers import ModelSerializer, Serializer
 
@@ -49,4 +50,4 @@ class CredentialCreateSerializer(Serializer):
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=CHANNEL_NAMES), required=False, max_length=3
     )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = DateTimeField(required=False, allow_null=True)

@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from backoffice.actors import Actor
 from backoffice.api.multipart import CompleteMultiPartParser
+from backoffice.api.parsers import FormParser
 from backoffice.api.serializers import ProblemSerializer
 from backoffice.errors import InvalidRequest
 from backoffice.roles import Perm
