@@ -8,26 +8,37 @@ Tokens, invitations and audit events are read-only here: tokens are created wher
 value can be shown once (the API, ``create_api_token``), and the audit trail is never edited.
 """
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
+from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 
 from . import admin_display as display
 from . import services
 from .actors import Actor
 from .admin_actions import Noun, confirm_then_run
-from .admin_history import AuditHistoryMixin
+from .admin_history import (
+    AuditHistoryMixin,
+    Names,
+    actor_in_words,
+    changes_in_words,
+    event_in_words,
+)
 from .admin_readonly import ReadOnlyAdmin
-from .admin_scoping import OrganizationScopedAdmin
+from .admin_scoping import OrganizationScopedAdmin, staff_organizations
 from .errors import Conflict, DomainError
 from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 from .permissions import has_perm
@@ -554,29 +565,198 @@ class InvitationAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
 # Audit events --------------------------------------------------------------------------
 
 
+class AuditOrganizationFilter(admin.SimpleListFilter):
+    """The staff user's organizations (every one for the Owner), not a scan of the trail."""
+
+    title = "organization"
+    parameter_name = "organization"
+
+    def lookups(self, request, model_admin):
+        organizations = staff_organizations(request.user)
+        if organizations is None:
+            organizations = Organization.objects.all()
+        return [(str(o.pk), o.name) for o in organizations.order_by("name")[:200]]
+
+    def queryset(self, request, queryset):
+        value = _uuid_or_none(self.value())
+        return queryset.filter(organization_id=value) if value else queryset
+
+
+class _ByIdFilter(admin.SimpleListFilter):
+    """Narrows to one id, reached from a link in the list (a project, an actor): listing
+    every project or person as choices would not scale. Shows the chosen one to undo it."""
+
+    column = ""
+
+    def lookups(self, request, model_admin):
+        value = _uuid_or_none(self.value())
+        return [(str(value), self.name_of(value))] if value else []
+
+    def name_of(self, value) -> str:
+        return str(value)
+
+    def queryset(self, request, queryset):
+        value = _uuid_or_none(self.value())
+        return queryset.filter(**{self.column: value}) if value else queryset
+
+
+class AuditProjectFilter(_ByIdFilter):
+    title = "project (pick one from the project column)"
+    parameter_name = "project"
+    column = "project_id"
+
+    def name_of(self, value) -> str:
+        return project_names([value]).get(str(value), str(value))
+
+
+class AuditActorFilter(_ByIdFilter):
+    title = "actor (pick one from the actor column)"
+    parameter_name = "actor"
+    column = "actor_user_id"
+
+    def name_of(self, value) -> str:
+        user = User.objects.filter(pk=value).first()
+        return str(user) if user else str(value)
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def project_names(ids) -> dict[str, str]:
+    """Project names by id (projects sit above this app: found through the admin's
+    registry, one query for the page)."""
+    model = next(
+        (m for m in admin.site._registry if m._meta.label_lower == "projects.project"), None
+    )
+    if model is None or not ids:
+        return {}
+    rows = model._default_manager.filter(pk__in=list(ids)).values_list("pk", "name")
+    return {str(pk): name for pk, name in rows}
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
-    """The audit trail, read-only: events are written by services and never edited."""
+    """The audit trail, read-only: events are written by services and never edited. The
+    list filters by organization, project, actor, kind of actor, type and date, and
+    exports what it lists as the API's CSV."""
 
-    list_display = ["event_type", "actor_label", "organization", "created_at"]
-    list_filter = ["event_type", "actor_kind"]
-    search_fields = ["event_type", "actor_label", "organization__name"]
-    list_select_related = ["organization"]
+    list_display = ["when", "what", "actor", "project", "about", "organization"]
+    list_filter = [
+        AuditOrganizationFilter,
+        AuditProjectFilter,
+        AuditActorFilter,
+        "actor_kind",
+        "event_type",
+    ]
+    date_hierarchy = "created_at"
+    search_fields = ["event_type", "actor_label"]
+    list_select_related = ["organization", "actor_user"]
     show_full_result_count = False
     ordering = ["-created_at", "-id"]
     fields = [
-        "event_type",
-        "created_at",
+        "when",
+        "what",
+        "actor",
         "organization",
-        "project_id",
-        "actor_kind",
-        "actor_user",
-        "actor_id",
-        "actor_label",
-        "targets",
-        "changes",
+        "project",
+        "about",
+        "changes_in_words",
+        "event_type",
     ]
     readonly_fields = fields
+    change_list_template = "admin/percus/audit_change_list.html"
+    #: Set by ``collaboration`` (which owns the API's CSV): ``(queryset) -> response``.
+    csv_export = None
+
+    def get_urls(self):
+        urls = super().get_urls()
+        if self.csv_export is None:
+            return urls
+        opts = self.opts
+        export = path(
+            "export.csv",
+            self.admin_site.admin_view(self.export_view),
+            name=f"{opts.app_label}_{opts.model_name}_export",
+        )
+        return [export, *urls]
+
+    def export_view(self, request):
+        """The events the list shows (its filters, search and date), as the API's CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect("./?e=1")
+        return type(self).csv_export(changelist.get_queryset(request))
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if self.csv_export is not None:
+            query = request.GET.urlencode()
+            extra_context["csv_url"] = "export.csv" + (f"?{query}" if query else "")
+        return super().changelist_view(request, extra_context)
+
+    def get_changelist_instance(self, request):
+        """Names the page's projects in one query (on the rows themselves: the admin
+        instance is shared between requests)."""
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)
+        names = project_names({event.project_id for event in rows if event.project_id})
+        for event in rows:
+            event.project_name = names.get(str(event.project_id))
+        return changelist
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, event: AuditEvent) -> str:
+        return format_html(
+            '<span class="nowrap">{}</span>',
+            date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT"),
+        )
+
+    @admin.display(description="what happened", ordering="event_type")
+    def what(self, event: AuditEvent) -> str:
+        return event_in_words(event.event_type)
+
+    @admin.display(description="by")
+    def actor(self, event: AuditEvent) -> str:
+        words = actor_in_words(event)
+        if event.actor_user_id:
+            return format_html(
+                '{} <a href="?actor={}" title="Only this actor">⧩</a>', words, event.actor_user_id
+            )
+        return words
+
+    @admin.display(description="project")
+    def project(self, event: AuditEvent) -> str:
+        if not event.project_id:
+            return "—"
+        if not hasattr(event, "project_name"):
+            event.project_name = project_names([event.project_id]).get(str(event.project_id))
+        name = event.project_name or "a deleted project"
+        return format_html(
+            '<a href="?project={}" title="Only this project">{}</a>', event.project_id, name
+        )
+
+    @admin.display(description="about")
+    def about(self, event: AuditEvent) -> str:
+        items = [
+            item
+            for item in event.targets or []
+            if item.get("type") not in ("project", "organization")
+        ]
+        return (
+            format_html_join(", ", "{}", ((item.get("label") or item.get("id"),) for item in items))
+            or "—"
+        )
+
+    @admin.display(description="changes")
+    def changes_in_words(self, event: AuditEvent) -> str:
+        return changes_in_words(event, Names([event]))
 
 
 # Django's permission groups ------------------------------------------------------------------

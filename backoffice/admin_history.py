@@ -1,13 +1,31 @@
-"""The audit history of an object, shown on its admin change page: who did what, when, and
-what changed (before → after), newest first."""
+"""The audit history of an object, as people read it: its "History" page in the admin (and a
+section of its change page) lists the audit events naming it, newest first — when, what
+happened in words, who did it and how (their session, a personal token, an API credential,
+a command), and what changed, before → after, with the names of the templates, channels,
+projects and people an event names instead of their ids."""
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
+from . import admin_display as display
 from .models import AuditEvent
 
 HISTORY_LENGTH = 50
+UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def events_about(obj) -> list[AuditEvent]:
@@ -20,46 +38,214 @@ def events_about(obj) -> list[AuditEvent]:
     return list(events.select_related("actor_user").order_by("-created_at", "-id")[:HISTORY_LENGTH])
 
 
-def _changes(event: AuditEvent) -> str:
+def event_in_words(event_type: str) -> str:
+    """``CHANNEL_PUBLISHED`` → "Channel published"."""
+    return capfirst(event_type.replace("_", " ").lower())
+
+
+def field_in_words(name: str) -> str:
+    """``activeTemplate`` → "active template", ``cta_url`` → "cta url"."""
+    return CAMEL.sub(" ", name).replace("_", " ").lower()
+
+
+def _models_by_name() -> dict[str, type]:
+    """The models the admin shows, by model name (the ``type`` of an event's targets)."""
+    return {model._meta.model_name: model for model in admin.site._registry}
+
+
+class Names:
+    """The names of what a page of events points at by id: first the labels the events
+    carry in their targets, then, for ids no target names (a former template, a parent
+    project), one query per kind of object still in the database."""
+
+    def __init__(self, events: list[AuditEvent]):
+        self.labels: dict[str, str] = {}
+        self.objects: dict[str, Any] = {}
+        models = _models_by_name()
+        wanted: set[str] = set()
+        for event in events:
+            for item in event.targets or []:
+                if item.get("id"):
+                    self.labels.setdefault(str(item["id"]), item.get("label") or item["id"])
+            wanted |= set(_uuids(event.changes))
+        if events:
+            wanted |= {str(event.project_id) for event in events if event.project_id}
+        missing = {value for value in wanted if value not in self.labels}
+        for name in ("project", "template", "apicredential", "user", "distributionchannel"):
+            model = models.get(name)
+            if model is None or not missing:
+                continue
+            for obj in model._default_manager.filter(pk__in=missing):
+                self.labels[str(obj.pk)] = str(obj)
+                self.objects[str(obj.pk)] = obj
+                missing.discard(str(obj.pk))
+
+    def __call__(self, value: str) -> str | None:
+        return self.labels.get(value)
+
+
+def _uuids(value) -> list[str]:
+    if isinstance(value, str):
+        return [value] if UUID_TEXT.match(value) else []
+    if isinstance(value, dict):
+        return [found for item in value.values() for found in _uuids(item)]
+    if isinstance(value, list):
+        return [found for item in value for found in _uuids(item)]
+    return []
+
+
+def value_in_words(value, names: Names) -> str:
+    """A stored value as a sentence reads it: nothing, yes/no, names for ids, lists
+    comma-separated, times in the site's zone."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "nothing"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list):
+        return ", ".join(value_in_words(item, names) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {value_in_words(item, names)}" for key, item in value.items())
+    if isinstance(value, str):
+        if UUID_TEXT.match(value):
+            return f"“{names(value)}”" if names(value) else value
+        moment = parse_datetime(value) if "T" in value and value[:4].isdigit() else None
+        if moment is not None:
+            return _when(moment)
+    return str(value)
+
+
+def _when(moment: datetime) -> str:
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return date_format(moment, "DATETIME_FORMAT")
+
+
+def actor_in_words(event: AuditEvent) -> str:
+    """Who acted and how: "ana@… (session)", "ana@… with the token pbt_ab…", "the API
+    credential pk_…", "the command archive_projects"."""
+    person = event.actor_user
+    who = display.link(person, person.display_name or person.email) if person else None
+    if event.actor_kind == AuditEvent.ActorKind.USER:
+        return format_html("{} <small>(signed in)</small>", who or event.actor_label)
+    if event.actor_kind == AuditEvent.ActorKind.TOKEN:
+        prefix = event.actor_label.rpartition("(")[2].rstrip(")") or "a personal token"
+        return format_html("{} <small>with the token {}</small>", who or "someone", prefix)
+    if event.actor_kind == AuditEvent.ActorKind.CREDENTIAL:
+        return format_html("the API credential <code>{}</code>", event.actor_label)
+    label = event.actor_label or "system"
+    if label.startswith("command:"):
+        return format_html("the command <code>{}</code>", label.partition(":")[2])
+    return format_html("the system <small>({})</small>", label)
+
+
+def changes_in_words(event: AuditEvent, names: Names) -> str:
+    rows = [
+        (field_in_words(field), value_in_words(change.get("before"), names), change)
+        for field, change in (event.changes or {}).items()
+        if isinstance(change, dict)
+    ]
+    if not rows:
+        return "—"
     return format_html_join(
         "",
-        "<div><code>{}</code>: {} → {}</div>",
+        '<div><span class="field">{}</span>: <span class="before">{}</span> → {}</div>',
         (
-            (field, change.get("before"), change.get("after"))
-            for field, change in event.changes.items()
-            if isinstance(change, dict)
+            (field, before, value_in_words(change.get("after"), names))
+            for field, before, change in rows
         ),
     )
+
+
+def targets_in_words(event: AuditEvent, obj) -> str:
+    """What else the event names (the channel, the template…), the object itself left out."""
+    models = _models_by_name()
+    others = [
+        item for item in event.targets or [] if str(item.get("id")) != str(getattr(obj, "pk", ""))
+    ]
+    parts = []
+    for item in others:
+        model = models.get(item.get("type", ""))
+        label = item.get("label") or item.get("id")
+        kind = str(model._meta.verbose_name) if model else item.get("type", "")
+        url = None
+        if model is not None:
+            try:
+                url = display.admin_url(model(pk=uuid.UUID(str(item["id"]))))
+            except (ValueError, KeyError, TypeError):
+                url = None
+        parts.append(
+            format_html('{} <a href="{}">{}</a>', kind, url, label)
+            if url
+            else format_html("{} {}", kind, label)
+        )
+    return format_html_join("<br>", "{}", ((part,) for part in parts)) if parts else "—"
+
+
+def history_rows(obj, events: list[AuditEvent] | None = None) -> list[dict[str, str]]:
+    events = events_about(obj) if events is None else events
+    names = Names(events)
+    return [
+        {
+            "when": _when(event.created_at),
+            "what": event_in_words(event.event_type),
+            "event_type": event.event_type,
+            "who": actor_in_words(event),
+            "about": targets_in_words(event, obj),
+            "changes": changes_in_words(event, names),
+        }
+        for event in events
+    ]
 
 
 def audit_history(obj) -> str:
     if obj is None or not obj.pk:
         return "—"
-    events = events_about(obj)
-    if not events:
+    rows = history_rows(obj)
+    if not rows:
         return "No events yet."
-    rows = format_html_join(
+    body = format_html_join(
         "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                event.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                event.event_type,
-                event.actor_label or event.actor_kind,
-                _changes(event),
-            )
-            for event in events
-        ),
+        '<tr><td class="nowrap">{}</td><td>{}</td><td>{}</td><td>{}</td>'
+        '<td class="change">{}</td></tr>',
+        ((r["when"], r["what"], r["who"], r["about"], r["changes"]) for r in rows),
     )
     return format_html(
-        "<table><thead><tr><th>when</th><th>event</th><th>by</th><th>changes</th></tr></thead>"
-        "<tbody>{}</tbody></table>",
-        rows,
+        '<table class="history-table"><thead><tr><th>when</th><th>what happened</th>'
+        "<th>by</th><th>also about</th><th>changes</th></tr></thead><tbody>{}</tbody></table>",
+        body,
     )
 
 
-class AuditHistoryMixin:
-    """Adds a read-only ``audit_history`` field; put it in a fieldset of its own."""
+class AuditHistoryPageMixin:
+    """The admin's "History" button shows the object's audit events (Django's own history
+    only knows the admin's log, which the API, commands and services never write)."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "rows": history_rows(obj),
+            "limit": HISTORY_LENGTH,
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/percus/audit_history.html", context)
+
+
+class AuditHistoryMixin(AuditHistoryPageMixin):
+    """Adds a read-only ``audit_history`` field (in a fieldset of its own) and the History
+    page."""
 
     @admin.display(description="audit history")
     def audit_history(self, obj) -> str:

@@ -6,18 +6,20 @@ from django.contrib import admin
 from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin_actions import ServiceDeleteAdmin
-from backoffice.admin_history import audit_history
+from backoffice.admin_history import AuditHistoryPageMixin, audit_history
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
+from backoffice.models import AuditEvent
 from projects.constants import ROLE_BY_CODENAME
 from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 from projects.services import project_grant_remove
 
 from . import services
+from .api.views import stream_csv
 from .models import Comment, UserGroup
 
 
-class HistoryMixin:
+class HistoryMixin(AuditHistoryPageMixin):
     """A read-only ``history`` field: the object's audit events."""
 
     @admin.display(description="history")
@@ -178,3 +180,7 @@ class ProjectCommentInline(ReadOnlyInline):
 
 
 attach_inlines(Project, ProjectCommentInline)
+
+
+# The audit trail's list exports the API's CSV (same columns, same cells).
+type(admin.site.get_model_admin(AuditEvent)).csv_export = staticmethod(stream_csv)

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin_actions import confirm_then_run, run_service
-from backoffice.admin_history import AuditHistoryMixin
+from backoffice.admin_history import AuditHistoryMixin, AuditHistoryPageMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
 from projects import admin as projects_admin
@@ -49,7 +49,7 @@ class DistributionChannelInline(ReadOnlyInline):
 
 @admin.register(DistributionChannel)
 class DistributionChannelAdmin(
-    OrganizationScopedAdmin, display.ReadOnlyPageMixin, admin.ModelAdmin
+    OrganizationScopedAdmin, AuditHistoryPageMixin, display.ReadOnlyPageMixin, admin.ModelAdmin
 ):
     organization_path = "project__organization"
     list_display = ["project", "channel", "serves", "published_by", "published_at"]

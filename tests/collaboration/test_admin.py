@@ -90,5 +90,5 @@ def test_a_group_page_shows_its_history(staff_client, objects):
 
     response = staff_client.get(reverse("admin:collaboration_usergroup_change", args=[group.pk]))
 
-    assert "USER_GROUP_CREATED" in response.content.decode()
-    assert "USER_GROUP_MEMBER_ADDED" in response.content.decode()
+    assert "User group created" in response.content.decode()
+    assert "User group member added" in response.content.decode()
