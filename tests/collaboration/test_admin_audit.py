@@ -117,9 +117,7 @@ def test_the_audit_list_exports_the_apis_csv(owner_client, org, project, users, 
     assert len(lines) == 2  # the header and the one update
 
 
-def test_the_audit_list_runs_the_same_queries_whatever_the_number_of_rows(
-    owner_client, org, users
-):
+def test_the_audit_list_runs_the_same_queries_whatever_the_number_of_rows(owner_client, org, users):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
