@@ -1,10 +1,9 @@
 """Request-level guards that run before any view reads the body."""
 
-import re
-
 from django.conf import settings
 
 from .api.errors import problem_response
+from .unstorable import unstorable
 
 
 class RequestSizeLimitMiddleware:
@@ -36,15 +35,6 @@ class DefaultContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
         return response
-
-
-#: What no text column can store: PostgreSQL refuses NUL in text, and a lone surrogate has no
-#: UTF-8 encoding. Either would reach the driver and fail there (a 500) if let through.
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def unstorable(value: str) -> bool:
-    return UNSTORABLE.search(value) is not None
 
 
 class UnstorableInputMiddleware:

@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from ..middleware import unstorable
+from ..unstorable import unstorable
 from .parsers import UNSTORABLE_DETAIL, refuse_unstorable_form
 
 

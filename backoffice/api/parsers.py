@@ -7,7 +7,7 @@ from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from ..middleware import unstorable
+from ..unstorable import unstorable
 from .exceptions import PayloadTooLarge
 
 UNSTORABLE_DETAIL = "{} contains a NUL byte or an unpaired surrogate, which cannot be stored."
