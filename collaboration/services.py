@@ -14,7 +14,7 @@ from backoffice.models import Invitation, Membership, Organization, User
 from backoffice.roles import GUEST_ROLE_CAP, Perm, Role, role_allows
 from backoffice.services import guest_invitation_send, user_create
 from projects.constants import Visibility
-from projects.models import Project
+from projects.models import Project, is_guest
 from projects.services import project_grant_remove, project_grant_set
 
 from .models import MAX_MESSAGE_LENGTH, Comment, UserGroup
@@ -56,11 +56,12 @@ def _clean_message(message: str) -> str:
     return message
 
 
-def mentioned_users(project: Project, message: str) -> list[User]:
+def mentioned_users(project: Project, message: str, author: User | None = None) -> list[User]:
     """Users named as ``@email`` who can see the project. Anyone else is ignored silently,
-    so a mention never tells the author whether an address exists."""
+    so a mention never tells the author whether an address exists. A guest's mentions name
+    nobody: the comment would show them which address is whose (SPEC §16)."""
     emails = {match.rstrip(".").lower() for match in MENTION.findall(message)}
-    if not emails:
+    if not emails or (author is not None and is_guest(author, project)):
         return []
     candidates = User.objects.annotate(email_lower=Lower("email")).filter(
         email_lower__in=list(emails)[:MAX_MENTIONS]
@@ -73,7 +74,7 @@ def comment_create(*, actor: Actor, project: Project, message: str) -> Comment:
     """Comment on a project; archived projects take comments too."""
     message = _clean_message(message)
     comment = Comment.objects.create(project=project, author=actor.user, message=message)
-    mentions = mentioned_users(project, message)
+    mentions = mentioned_users(project, message, actor.user)
     comment.mentioned_users.set(mentions)
     _project_event(
         "COMMENT_ADDED",
@@ -102,7 +103,7 @@ def comment_edit(*, actor: Actor, comment: Comment, message: str) -> Comment:
     comment.message = message
     comment.edited = True
     comment.save(update_fields=["message", "edited", "updated_at"])
-    comment.mentioned_users.set(mentioned_users(comment.project, message))
+    comment.mentioned_users.set(mentioned_users(comment.project, message, comment.author))
     _project_event(
         "COMMENT_EDITED",
         actor,

@@ -18,7 +18,8 @@ from ..services import MENTION
 AS_GUEST = "as_guest"
 #: ``{user id: display name}`` of the people a page of events names, for a guest caller.
 NAMES = "names"
-#: ``{lower-case e-mail: display name}`` of the people mentioned in a page of events.
+#: ``{comment id: {lower-case e-mail: display name}}``: whom the comments of a page of events
+#: mention, as each comment shows them.
 NAMES_BY_EMAIL = "names_by_email"
 UNNAMED = "Unnamed user"
 
@@ -248,7 +249,9 @@ class AuditEventSerializer(ModelSerializer):
             actor["label"] = "API credential"
         data["actor"] = actor
         data["targets"] = [_guest_target(target, names) for target in data["targets"] or []]
-        data["changes"] = _guest_changes(data["changes"], self.context.get(NAMES_BY_EMAIL, {}))
+        comments = [t.get("id") for t in event.targets or [] if t.get("type") == "comment"]
+        mentions = self.context.get(NAMES_BY_EMAIL, {}).get(comments[0] if comments else None)
+        data["changes"] = _guest_changes(data["changes"], mentions or {})
         return data
 
 

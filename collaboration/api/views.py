@@ -6,7 +6,6 @@ import csv
 import json
 
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -32,7 +31,6 @@ from projects.querysets import fill_annotations
 from .. import selectors, services
 from ..filters import AuditEventFilterSet
 from ..models import Comment, UserGroup
-from ..services import MENTION
 from .serializers import (
     AS_GUEST,
     NAMES,
@@ -385,33 +383,29 @@ class HistoryViewSet(GuestAwareMixin, mixins.ListModelMixin, ProjectScopedViewSe
         return self.get_paginated_response(data)
 
 
-def _mentions(value) -> set[str]:
-    if isinstance(value, str):
-        return {email.lower() for email in MENTION.findall(value)}
-    if isinstance(value, dict):
-        return set().union(*(_mentions(item) for item in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_mentions(item) for item in value))
-    return set()
-
-
-def _people_named_by(events) -> tuple[dict[str, str], dict[str, str]]:
-    """The display names of the people these events name — actors, user targets (by id)
-    and ``@email`` mentions in the changes (by e-mail) — in one query."""
-    ids = {str(event.actor_user_id) for event in events if event.actor_user_id}
-    emails: set[str] = set()
+def _people_named_by(events) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The display names of the people these events name: actors and user targets (by id),
+    and, per comment, the people it mentions (by e-mail, as the comment shows them). Two
+    queries, whatever the page's length."""
+    ids, comment_ids = set(), set()
     for event in events:
-        ids |= {t["id"] for t in event.targets or [] if t.get("type") == "user" and t.get("id")}
-        emails |= _mentions(event.changes)
-    people = (
-        User.objects.annotate(email_lower=Lower("email"))
-        .filter(Q(pk__in=ids) | Q(email_lower__in=emails))
-        .values_list("pk", "email_lower", "display_name")
-    )
-    by_id, by_email = {}, {}
-    for pk, email, name in people:
-        by_id[str(pk)] = by_email[email] = name or UNNAMED
-    return by_id, {email: name for email, name in by_email.items() if email in emails}
+        if event.actor_user_id:
+            ids.add(str(event.actor_user_id))
+        for t in event.targets or []:
+            if t.get("type") == "user" and t.get("id"):
+                ids.add(t["id"])
+            elif t.get("type") == "comment" and t.get("id"):
+                comment_ids.add(t["id"])
+    by_id = {
+        str(pk): name or UNNAMED
+        for pk, name in User.objects.filter(pk__in=ids).values_list("pk", "display_name")
+    }
+    mentioned = Comment.mentioned_users.through.objects.filter(comment_id__in=comment_ids)
+    by_comment: dict[str, dict[str, str]] = {}
+    rows = mentioned.values_list("comment_id", "user__email", "user__display_name")
+    for comment_id, email, name in rows:
+        by_comment.setdefault(str(comment_id), {})[email.lower()] = name or UNNAMED
+    return by_id, by_comment
 
 
 class CSVRenderer(renderers.BaseRenderer):

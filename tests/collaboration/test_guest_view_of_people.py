@@ -163,3 +163,26 @@ def test_someone_of_both_organizations_is_no_guest(host, org, other_org):
 def test_the_owner_is_no_guest(host, users):
     body = get(Client(users["Owner"]), f"/api/Projects/{host['project'].pk}/all-users")
     assert all("email" in row for row in body)
+
+
+def test_a_guests_mentions_tell_them_nothing_about_who_exists(host):
+    """A guest typing a host member's e-mail learns no more than typing an unknown one."""
+    client = Client(host["guest"])
+    base = f"/api/Projects/{host['project'].pk}"
+
+    answers = [
+        client.post(f"{base}/comments", {"message": f"Hi @{email}"}, format="json").json()
+        for email in (host["designer"].email, "nobody@banco.example")
+    ]
+
+    assert [(a["message"], a["mentionedUsers"]) for a in answers] == [("Hi @someone", [])] * 2
+    history = get(client, f"{base}/history")["items"]
+    assert_nothing_private(history, host)
+    messages = [
+        i["changes"]["message"]["after"] for i in history if i["eventType"] == "COMMENT_ADDED"
+    ]
+    assert messages[:2] == ["Hi @someone", "Hi @someone"]
+    assert "Ask @Unnamed user about the intro" in messages  # a member's mention, by name
+    # The host's members read what the guest wrote.
+    [mine, _] = get(Client(host["creator"]), f"{base}/comments")["items"][:2]
+    assert mine["message"] == "Hi @nobody@banco.example"
