@@ -38,7 +38,7 @@ from .admin_history import (
     event_in_words,
 )
 from .admin_readonly import ReadOnlyAdmin
-from .admin_scoping import OrganizationScopedAdmin, staff_organizations
+from .admin_scoping import OrganizationRoleAdmin, OrganizationScopedAdmin, staff_organizations
 from .errors import Conflict, DomainError
 from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 from .permissions import has_perm
@@ -224,8 +224,11 @@ class MembershipFormsetMixin(ServiceAdminMixin):
 
 @admin.register(Organization)
 class OrganizationAdmin(
-    OrganizationScopedAdmin, AuditHistoryMixin, MembershipFormsetMixin, admin.ModelAdmin
+    OrganizationRoleAdmin, AuditHistoryMixin, MembershipFormsetMixin, admin.ModelAdmin
 ):
+    """Settings and members change where the user is an OrganizationAdmin (the members
+    API's rule); only the Owner creates organizations."""
+
     organization_path = ""
     list_display = ["name", "slug", "default_locale", "member_count", "created_at"]
     search_fields = ["name", "slug"]
@@ -251,6 +254,9 @@ class OrganizationAdmin(
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else {"slug": ["name"]}
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # an organization owns everything in it; there is no delete service

@@ -6,6 +6,8 @@ alike, since all of them start from ``get_queryset`` or the scoped choices below
 from django.db.models import QuerySet
 
 from .models import Membership, Organization, User
+from .permissions import active_org_roles, org_role
+from .roles import Perm, role_allows
 
 
 def staff_organizations(user: User) -> QuerySet[Organization] | None:
@@ -38,14 +40,8 @@ RELATED_PATHS = {
 }
 
 
-class OrganizationScopedAdmin:
-    """Mixin for a ModelAdmin; ``organization_path`` leads from its model to Organization."""
-
-    organization_path = "organization"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return scope_to_organizations(queryset, self.organization_path, request.user)
+class ScopedChoicesAdmin:
+    """Mixin for a ModelAdmin: foreign-key choices only from the user's organizations."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         path = RELATED_PATHS.get(db_field.related_model._meta.label_lower)
@@ -54,3 +50,56 @@ class OrganizationScopedAdmin:
                 db_field.related_model._default_manager.all(), path, request.user
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class OrganizationScopedAdmin(ScopedChoicesAdmin):
+    """Mixin for a ModelAdmin; ``organization_path`` leads from its model to Organization."""
+
+    organization_path = "organization"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return scope_to_organizations(queryset, self.organization_path, request.user)
+
+
+class OrganizationRoleAdmin(OrganizationScopedAdmin):
+    """Mixin for a ModelAdmin of rows that belong to one organization (``organization_path``
+    a direct foreign key, or "" for Organization itself): adding, changing and deleting need
+    ``manage_perm`` there, as the API operation does (SPEC §3, §15); the Owner may do all.
+    Adding offers only the organizations where the user holds it."""
+
+    manage_perm = Perm.MANAGE_ORGANIZATION
+
+    def _organization_id(self, obj):
+        return (
+            obj.pk if not self.organization_path else getattr(obj, f"{self.organization_path}_id")
+        )
+
+    def _manages(self, request, obj=None) -> bool:
+        user = request.user
+        if user.is_superuser:
+            return True
+        if obj is None:
+            return bool(managed_organizations(user, self.manage_perm))
+        return role_allows(org_role(user, self._organization_id(obj)), self.manage_perm)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return super().has_add_permission(request, *args) and self._manages(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Organization and not request.user.is_superuser:
+            kwargs["queryset"] = Organization.objects.filter(
+                pk__in=managed_organizations(request.user, self.manage_perm)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def managed_organizations(user: User, perm: Perm) -> list:
+    """The ids of the organizations where the user's role allows ``perm``."""
+    return [org for org, role in active_org_roles(user).items() if role_allows(role, perm)]

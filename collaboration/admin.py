@@ -8,8 +8,10 @@ from backoffice.actors import Actor
 from backoffice.admin_actions import ServiceDeleteAdmin
 from backoffice.admin_history import AuditHistoryPageMixin, audit_history
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
-from backoffice.admin_scoping import OrganizationScopedAdmin
+from backoffice.admin_scoping import OrganizationRoleAdmin
 from backoffice.models import AuditEvent
+from backoffice.roles import Perm
+from projects.admin_access import ProjectAccessAdmin
 from projects.constants import ROLE_BY_CODENAME
 from projects.models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 from projects.services import project_grant_remove
@@ -28,9 +30,11 @@ class HistoryMixin(AuditHistoryPageMixin):
 
 
 @admin.register(Comment)
-class CommentAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteAdmin, admin.ModelAdmin):
-    organization_path = "project__organization"
-    """Comments are written by their authors through the API; staff read and moderate."""
+class CommentAdmin(ProjectAccessAdmin, HistoryMixin, ServiceDeleteAdmin, admin.ModelAdmin):
+    """Comments are written by their authors through the API; staff read and moderate.
+    Deleting is for the comment's author or a moderator (``can_delete_comment``)."""
+
+    delete_perm = Perm.COMMENT
 
     list_display = ["short_message", "project", "author", "edited", "created_at"]
     list_filter = ["edited", ("project__organization", admin.RelatedOnlyFieldListFilter)]
@@ -59,6 +63,17 @@ class CommentAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteAdmin, ad
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or services.can_delete_comment(request.user, obj))
+
+    def permitted(self, request, queryset, perm):
+        permitted = super().permitted(request, queryset, perm)
+        if perm != self.delete_perm or request.user.is_superuser:
+            return permitted
+        moderated = super().permitted(request, queryset, Perm.MODERATE_COMMENTS)
+        return permitted.filter(author=request.user) | moderated
+
     def delete_with_service(self, request, obj: Comment) -> None:
         services.comment_delete(actor=Actor.for_user(request.user), comment=obj)
 
@@ -67,7 +82,9 @@ class CommentAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteAdmin, ad
 
 
 @admin.register(UserGroup)
-class UserGroupAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteAdmin, admin.ModelAdmin):
+class UserGroupAdmin(OrganizationRoleAdmin, HistoryMixin, ServiceDeleteAdmin, admin.ModelAdmin):
+    """Groups are created, renamed and deleted by the organization's admins (as the API)."""
+
     list_display = ["name", "organization", "member_count", "created_at"]
     list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "organization__name"]
@@ -111,9 +128,12 @@ class UserGroupAdmin(OrganizationScopedAdmin, HistoryMixin, ServiceDeleteAdmin, 
         ]
 
 
-class GrantAdmin(OrganizationScopedAdmin, ServiceDeleteAdmin, admin.ModelAdmin):
-    organization_path = "content_object__organization"
-    """Grants are made through the API (members, groups, guests); staff see and revoke them."""
+class GrantAdmin(ProjectAccessAdmin, ServiceDeleteAdmin, admin.ModelAdmin):
+    """Grants are made through the API (members, groups, guests); staff see and revoke them,
+    as those who manage the project's members."""
+
+    project_path = "content_object"
+    delete_perm = Perm.MANAGE_PROJECT_MEMBERS
 
     list_select_related = ["content_object__organization", "permission"]
     list_filter = [("content_object__organization", admin.RelatedOnlyFieldListFilter)]

@@ -13,7 +13,8 @@ from backoffice.admin import StatusFilter
 from backoffice.admin_actions import confirm_then_run
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
-from backoffice.admin_scoping import OrganizationScopedAdmin
+from backoffice.roles import Perm
+from projects.admin_access import ProjectAccessAdmin
 from projects.models import Project
 
 from . import services
@@ -75,12 +76,13 @@ class CredentialMixin:
 @admin.register(ApiCredential)
 class ApiCredentialAdmin(
     CredentialMixin,
-    OrganizationScopedAdmin,
+    ProjectAccessAdmin,
     AuditHistoryMixin,
     display.ReadOnlyPageMixin,
     admin.ModelAdmin,
 ):
-    organization_path = "project__organization"
+    add_perm = Perm.MANAGE_CREDENTIALS
+    action_perms = {"revoke": Perm.MANAGE_CREDENTIALS}
     list_display = [
         "key",
         "name",

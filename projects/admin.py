@@ -14,9 +14,12 @@ from backoffice.actors import Actor
 from backoffice.admin import ServiceAdminMixin
 from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin
-from backoffice.admin_scoping import OrganizationScopedAdmin
+from backoffice.admin_scoping import managed_organizations
+from backoffice.models import Organization
+from backoffice.roles import Perm
 
 from . import services
+from .admin_access import ProjectAccessAdmin
 from .admin_grants import GroupGrantInline, UserGrantInline, save_grants
 from .constants import Status
 from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
@@ -103,7 +106,7 @@ class TrashedFilter(admin.SimpleListFilter):
 
 @admin.register(Project)
 class ProjectAdmin(
-    OrganizationScopedAdmin,
+    ProjectAccessAdmin,
     ServiceDeleteAdmin,
     ServiceAdminMixin,
     AuditHistoryMixin,
@@ -113,6 +116,16 @@ class ProjectAdmin(
     """Guardian's raw object-permission pages (``…/permissions/``) are for superusers only;
     everyone else edits grants in the inlines, through the grant services."""
 
+    project_path = ""
+    add_perm = Perm.EDIT_PROJECTS
+    change_perm = Perm.EDIT_PROJECTS
+    delete_perm = Perm.ADMINISTER_PROJECTS
+    action_perms = {
+        "activate": Perm.EDIT_PROJECTS,
+        "archive": Perm.ADMINISTER_PROJECTS,
+        "trash": Perm.ADMINISTER_PROJECTS,
+        "restore": Perm.ADMINISTER_PROJECTS,
+    }
     form = ProjectAdminForm
     inlines = [UserGrantInline, GroupGrantInline]
     list_display = [
@@ -159,6 +172,27 @@ class ProjectAdmin(
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "organization"] if obj else fields
+
+    def allows(self, request, perm, obj=None) -> bool:
+        if perm == self.delete_perm and obj is not None and obj.created_by_id == request.user.pk:
+            perm = Perm.VIEW  # the creator deletes their own project (SPEC §4), as in the API
+        return super().allows(request, perm, obj)
+
+    def permitted(self, request, queryset, perm):
+        permitted = super().permitted(request, queryset, perm)
+        if perm != self.delete_perm or request.user.is_superuser:
+            return permitted
+        own = super().permitted(request, queryset, Perm.VIEW).filter(created_by=request.user)
+        return permitted | own
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization" and not request.user.is_superuser:
+            # A project is created where the organization role allows it (a grant is not
+            # enough), as through the API.
+            kwargs["queryset"] = Organization.objects.filter(
+                pk__in=managed_organizations(request.user, self.add_perm)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, project: Project) -> str:

@@ -5,8 +5,10 @@ from django import forms
 from django.contrib import admin
 
 from backoffice.actors import Actor
+from backoffice.roles import Perm
 
 from . import services
+from .access import allows
 from .constants import GRANTABLE_ROLES, ROLE_BY_CODENAME
 from .models import ProjectGroupObjectPermission, ProjectUserObjectPermission
 
@@ -37,11 +39,27 @@ class GroupGrantForm(GrantForm):
 
 
 class GrantInline(admin.TabularInline):
+    """Grants are managed by those the role table lets manage project members (SPEC §3)."""
+
     fk_name = "content_object"
     extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(self.principal, "permission")
+
+    def _manages(self, request, project) -> bool:
+        if request.user.is_superuser:
+            return True
+        return project is not None and allows(request.user, Perm.MANAGE_PROJECT_MEMBERS, project)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and self._manages(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
 
 
 class UserGrantInline(GrantInline):

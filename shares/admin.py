@@ -17,8 +17,9 @@ from backoffice.actors import Actor
 from backoffice.admin_actions import confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin, AuditHistoryPageMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
-from backoffice.admin_scoping import OrganizationScopedAdmin
+from backoffice.roles import Perm
 from projects import admin as projects_admin
+from projects.admin_access import ProjectAccessAdmin
 from projects.models import Project
 from templates.models import Template
 
@@ -49,9 +50,9 @@ class DistributionChannelInline(ReadOnlyInline):
 
 @admin.register(DistributionChannel)
 class DistributionChannelAdmin(
-    OrganizationScopedAdmin, AuditHistoryPageMixin, display.ReadOnlyPageMixin, admin.ModelAdmin
+    ProjectAccessAdmin, AuditHistoryPageMixin, display.ReadOnlyPageMixin, admin.ModelAdmin
 ):
-    organization_path = "project__organization"
+    action_perms = {"unpublish": Perm.PUBLISH_CHANNELS}
     list_display = ["project", "channel", "serves", "published_by", "published_at"]
     list_filter = ["channel"]
     search_fields = ["project__name", "project__slug", "channel_handle"]
@@ -186,12 +187,16 @@ class PublicVideoShareInline(ShareCountsMixin, ReadOnlyInline):
 
 @admin.register(PublicVideoShare)
 class PublicVideoShareAdmin(
-    ShareCountsMixin, OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin
+    ShareCountsMixin, ProjectAccessAdmin, AuditHistoryMixin, admin.ModelAdmin
 ):
     """Shares are edited through the API (PUT); staff see them and disable, restore or rotate
     their slug, through the same services and with the same events."""
 
-    organization_path = "project__organization"
+    action_perms = {
+        "disable": Perm.MANAGE_SHARES,
+        "restore": Perm.MANAGE_SHARES,
+        "rotate_slug": Perm.MANAGE_SHARES,
+    }
     list_display = [
         "project",
         "channel",
@@ -334,11 +339,11 @@ class PublicVideoShareAdmin(
 
 
 @admin.register(ShareDailyCount)
-class ShareDailyCountAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+class ShareDailyCountAdmin(ProjectAccessAdmin, admin.ModelAdmin):
     """The daily views and CTA clicks of shares, as flushed (read-only: only counting writes
     them)."""
 
-    organization_path = "share__project__organization"
+    project_path = "share__project"
     list_display = ["share", "day", "views", "cta_clicks"]
     list_filter = ["day"]
     search_fields = ["share__project__name", "share__public_title"]
@@ -452,6 +457,10 @@ def _extend_registered_admins() -> None:
             ):
                 actions.append(_publish_action(channel))
         template_admin.actions = actions
+        publish = dict.fromkeys(
+            (f"publish_to_{channel.lower()}" for channel in CHANNEL_ORDER), Perm.PUBLISH_CHANNELS
+        )
+        template_admin.action_perms = {**template_admin.action_perms, **publish}
     except NotRegistered:
         pass
 

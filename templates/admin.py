@@ -10,7 +10,8 @@ from backoffice.actors import Actor
 from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyAdmin, ReadOnlyInline, attach_inlines
-from backoffice.admin_scoping import OrganizationScopedAdmin
+from backoffice.roles import Perm
+from projects.admin_access import ProjectAccessAdmin
 from projects.models import Project
 
 from . import services
@@ -102,13 +103,16 @@ class TemplateFileInline(ReadOnlyInline):
 
 @admin.register(Template)
 class TemplateAdmin(
-    OrganizationScopedAdmin,
+    ProjectAccessAdmin,
     ServiceDeleteAdmin,
     AuditHistoryMixin,
     display.ReadOnlyPageMixin,
     admin.ModelAdmin,
 ):
-    organization_path = "project__organization"
+    # Nothing is edited on the page; deleting and archiving need what the API needs
+    # (``shares/admin.py`` adds the publish actions with theirs).
+    delete_perm = Perm.DELETE_TEMPLATES
+    action_perms = {"archive": Perm.UPLOAD_TEMPLATES}
     list_display = [
         "poster",
         "name",
@@ -218,10 +222,9 @@ def _in_use(template: Template) -> str | None:
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
+class IdempotencyRecordAdmin(ProjectAccessAdmin, ReadOnlyAdmin):
     """The remembered first responses of uploads made with an ``Idempotency-Key``."""
 
-    organization_path = "project__organization"
     list_display = ["key", "project", "status_code", "created_at"]
 
     # An internal table (replays of uploads): the system Owner's only.
