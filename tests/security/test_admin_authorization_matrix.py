@@ -154,8 +154,10 @@ class Operation:
     action: tuple[str, str] | None = None
 
 
-def action(model: str, name: str, pick: Callable, expected: str, happened: Callable):
-    url = reverse(f"admin:{model}_changelist")
+def action(
+    model: str, name: str, pick: Callable, expected: str, happened: Callable, query: str = ""
+):
+    url = reverse(f"admin:{model}_changelist") + query
 
     def request(client, world):
         data = {"action": name, "_selected_action": [str(pick(world).pk)], "post": "yes"}
@@ -232,6 +234,7 @@ OPERATIONS: dict[str, Operation] = {
         lambda w: w.trashed,
         ADMIN,
         lambda w: Project.objects.get(pk=w.trashed.pk).trashed_at is None,
+        query="?trashed=yes",
     ),
     "project delete_selected": action(
         "projects_project",
