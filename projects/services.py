@@ -500,6 +500,7 @@ class PurgeOutcome:
     project_ids: list[uuid.UUID] = dataclass_field(default_factory=list)
     files: list[str] = dataclass_field(default_factory=list)
     skipped: str = ""  # why the batch stays (a deletion guard, or another run has it)
+    passed_over: bool = False  # another run has the batch, or it is gone: nothing is wrong
 
 
 def purgeable_roots(older_than: datetime):
@@ -542,6 +543,7 @@ def project_purge(*, actor: Actor, root: Project, dry_run: bool = False) -> Purg
     )
     if locked is None:
         outcome.skipped = "taken by another run, or already gone"
+        outcome.passed_over = True
         return outcome
     members = list(
         Project.objects.select_for_update(of=("self",))

@@ -99,6 +99,23 @@ def test_create_user_creates_an_active_member_and_prints_the_id_last(org):
     assert (membership.organization, membership.role) == (org, Role.DEVELOPER)
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short1", "too short"),
+        ("password123", "too common"),
+        ("8164729301", "entirely numeric"),
+        ("weak.ana@example.com", "too similar"),
+    ],
+)
+def test_create_user_applies_the_password_validators(org, password, reason):
+    with pytest.raises(CommandError, match=f"The password is too weak: .*{reason}"):
+        run("create_user", "weak.ana@example.com", "--org", org.slug, "--role", "Viewer",
+            "--password", password)  # fmt: skip
+
+    assert not User.objects.filter(email="weak.ana@example.com").exists()
+
+
 def test_create_user_on_an_existing_email_changes_the_role(org):
     user = member(org, Role.VIEWER, email="ana@example.com")
 

@@ -5,7 +5,8 @@ removed from storage, and the role matrix."""
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, execute_from_command_line
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from backoffice.actors import Actor
@@ -284,11 +285,46 @@ def test_purge_keeps_a_batch_with_a_production_template(org, capsys):
     channel_publish(actor=SYSTEM, project=project, channel="PROD", template_id=template.pk)
     project_trash(actor=SYSTEM, project=project)
     age([project], days=30)
-    call_command("purge_trash")
+    other = make_project(org, name="Old and done")
+    project_trash(actor=SYSTEM, project=other)
+    age([other], days=30)
+
+    with pytest.raises(CommandError, match="1 batch\\(es\\) stayed in the trash"):
+        call_command("purge_trash")
+
     captured = capsys.readouterr()
     assert "1 batch(es) skipped" in captured.out
     assert "Production" in captured.err
     assert Project.objects.filter(pk=project.pk).exists()
+    assert not Project.objects.filter(pk=other.pk).exists()  # the rest is purged first
+
+
+def test_purge_exits_with_status_1_when_it_skipped_something(org):
+    project = make_project(org)
+    project_activate(actor=SYSTEM, project=project)
+    template = make_template(project)
+    channel_publish(actor=SYSTEM, project=project, channel="PROD", template_id=template.pk)
+    project_trash(actor=SYSTEM, project=project)
+    age([project], days=30)
+
+    with pytest.raises(SystemExit) as exit_:
+        execute_from_command_line(["manage.py", "purge_trash"])
+
+    assert exit_.value.code == 1
+
+
+def test_purge_draws_one_bar_in_a_log_not_a_line_per_batch(org, capsys):
+    for number in range(25):
+        project = make_project(org, name=f"Batch {number}")
+        project_trash(actor=SYSTEM, project=project)
+        age([project], days=30)
+
+    call_command("purge_trash")
+
+    bars = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert len(bars) <= 10
+    assert bars[-1] == "[" + "#" * 30 + "] 25/25"
+    assert not any("Batch" in line for line in bars)
 
 
 def test_purge_passes_over_a_batch_already_gone(org):

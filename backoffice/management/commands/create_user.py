@@ -1,5 +1,10 @@
 """``manage.py create_user EMAIL --org SLUG --role ROLE [--password PW] [--owner]``"""
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+
+from backoffice.models import User
 from backoffice.roles import Role
 
 from ._base import (
@@ -29,8 +34,8 @@ class Command(ServiceCommand):
         )
         parser.add_argument(
             "--password",
-            help="The password of a new user (without it, the user has no usable password). "
-            "Ignored for an existing user.",
+            help="The password of a new user (without it, the user has no usable password); "
+            "Django's password validators apply. Ignored for an existing user.",
         )
         parser.add_argument("--display-name", default="", help="The name shown for a new user.")
         parser.add_argument(
@@ -53,6 +58,8 @@ class Command(ServiceCommand):
     ) -> str:
         email = clean_email(email)
         organization = get_organization(org)
+        if password and not User.objects.filter(email__iexact=email).exists():
+            check_password(password, User(email=email, display_name=display_name))
         user, created = get_or_create_user(
             self.actor,
             email=email,
@@ -75,3 +82,12 @@ class Command(ServiceCommand):
         if not user.is_active:
             self.warn(f"the user is {user.status} and cannot sign in.")
         return str(user.id)
+
+
+def check_password(password: str, user: User) -> None:
+    """Django's password validators (``AUTH_PASSWORD_VALIDATORS``), as the admin and the
+    invitation page apply them: a weak password is refused before anything is saved."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise CommandError("The password is too weak: " + " ".join(error.messages)) from None

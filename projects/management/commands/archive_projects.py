@@ -62,7 +62,7 @@ class Command(BaseCommand):
         chosen = list(targets.values())
         actor = Actor.system("command:archive_projects")
         archived, skipped, failed = 0, 0, 0
-        for project in progress(chosen, len(chosen), self.stdout.write, label=str):
+        for project in progress(chosen, len(chosen), self.stdout, label=str):
             if project.status == Status.ARCHIVED:
                 skipped += 1
                 self.stderr.write(f"Skipped {project.name} ({project.pk}): already archived.")

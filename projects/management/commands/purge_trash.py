@@ -3,7 +3,9 @@ days (14 by default), with the files stored for it.
 
 Each trash batch (a project trashed with its sub-projects) is purged in its own transaction,
 its root locked with SKIP LOCKED: two runs at once share the work instead of colliding. A
-batch that a deletion guard protects (a template in Production) stays and is reported.
+batch that a deletion guard protects (a template in Production) stays, is reported, and
+makes the command exit with status 1 (for cron and monitoring) once the rest is purged; a
+batch another run holds is simply passed over.
 """
 
 from datetime import timedelta
@@ -38,9 +40,12 @@ class Command(BaseCommand):
         cutoff = timezone.now() - timedelta(days=older_than)
         actor = Actor.system("command:purge_trash")
         roots = list(purgeable_roots(cutoff))
-        purged_projects = files = skipped = 0
-        for root in progress(roots, len(roots), self.stdout.write, label=lambda r: r.name):
+        purged_projects = files = skipped = passed_over = 0
+        for root in progress(roots, len(roots), self.stdout, label=lambda r: r.name):
             outcome = project_purge(actor=actor, root=root, dry_run=dry_run)
+            if outcome.passed_over:
+                passed_over += 1
+                continue
             if outcome.skipped:
                 skipped += 1
                 self.stderr.write(f"Skipped {root.name} ({root.pk}): {outcome.skipped}")
@@ -51,10 +56,18 @@ class Command(BaseCommand):
                 for name in outcome.files:
                     self.stdout.write(f"  {'would delete' if dry_run else 'deleted'} {name}")
         verb = "Would purge" if dry_run else "Purged"
+        done = len(roots) - skipped - passed_over
         self.stdout.write(
-            f"{verb} {purged_projects} project(s) in {len(roots) - skipped} batch(es), "
+            f"{verb} {purged_projects} project(s) in {done} batch(es), "
             f"{files} stored file(s); {skipped} batch(es) skipped "
             f"(trashed before {cutoff:%Y-%m-%d %H:%M} UTC)."
         )
+        if passed_over:
+            self.stdout.write(f"{passed_over} batch(es) passed over: another run has them.")
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was deleted."))
+        if skipped:
+            raise CommandError(
+                f"{skipped} batch(es) stayed in the trash: see the reasons above "
+                "(unpublish their Production templates, then purge again)."
+            )
