@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, QuerySet, Value, When
 
 from backoffice.models import Membership, User
 from backoffice.roles import Role
@@ -52,7 +52,14 @@ def project_members(project: Project) -> QuerySet[ProjectUserObjectPermission]:
     return (
         ProjectUserObjectPermission.objects.filter(content_object=project)
         .select_related("user", "permission")
-        .annotate(is_guest=~Exists(memberships))
+        .annotate(
+            is_guest=~Exists(memberships),
+            is_creator=Case(
+                When(user_id=project.created_by_id, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
         .order_by("user__email")
     )
 
@@ -140,6 +147,8 @@ def project_audience(project: Project) -> list[AudienceEntry]:
             continue
         reasons = [{"kind": "organization", "role": org_role}] if org_role else []
         reasons.extend(granted)
+        if user_id == project.created_by_id:
+            reasons.append({"kind": "creator"})
         entries[user_id] = AudienceEntry(
             user=user, role=role, organization_role=org_role, reasons=reasons
         )

@@ -44,6 +44,8 @@ EDITABLE_FIELDS = (
     "tags",
 )
 SLUG_ATTEMPTS = 100
+#: The direct grant the creator of a project gets on it (seed 001: the creator is a member).
+CREATOR_ROLE = Role.PROJECT_MANAGER
 
 
 def normalize_tags(tags: list[str]) -> list[str]:
@@ -127,12 +129,13 @@ def project_create(
             continue  # a concurrent create took this slug meanwhile: look again
     else:
         raise Conflict("Could not find a free slug for this project; try another name.")
-    _event(
-        "PROJECT_CREATED",
-        actor,
-        project,
-        diff({}, {"slug": project.slug, "status": project.status, **_snapshot(project)}),
-    )
+    changes = diff({}, {"slug": project.slug, "status": project.status, **_snapshot(project)})
+    if actor.user is not None:
+        # The creator becomes a direct member (seed 001), shown by ``members``; creating
+        # needs ProjectManager+ already, so the grant never raises anyone.
+        assign_perm(f"projects.{grant_codename(CREATOR_ROLE)}", actor.user, project)
+        changes["creatorGrant"] = {"before": None, "after": CREATOR_ROLE.value}
+    _event("PROJECT_CREATED", actor, project, changes)
     return project
 
 

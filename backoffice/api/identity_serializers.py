@@ -28,6 +28,37 @@ class MeSerializer(ModelSerializer):
         fields = ["id", "email", "display_name", "status", "is_owner", "memberships"]
 
 
+def person_name(user: User | None) -> str | None:
+    """How a representation names a person: the display name, else the e-mail (seed 001's
+    ``created_by``)."""
+    if user is None:
+        return None
+    return user.display_name or user.email
+
+
+class PersonIdField(serializers.UUIDField):
+    """A ``…By`` field: the person's UUID (seed 000's ``createdBy``), null when there is none
+    (the system, or a deleted user). Give it ``source="<field>_id"``: no join needed."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+
+class PersonNameField(serializers.CharField):
+    """A ``…ByName`` field, beside its ``…By``: ``person_name`` of the related user. Give it
+    ``source="<field>"`` and select the user with the row."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, user: User) -> str | None:
+        return person_name(user)
+
+
 class UserSummarySerializer(ModelSerializer):
     class Meta:
         model = User
@@ -102,7 +133,8 @@ class TokenCreatedSerializer(TokenSerializer):
 class InvitationSerializer(ModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     status = serializers.CharField(read_only=True)
-    invited_by = UserSummarySerializer(read_only=True)
+    invited_by = PersonIdField(source="invited_by_id")
+    invited_by_name = PersonNameField(source="invited_by")
 
     class Meta:
         model = Invitation
@@ -114,6 +146,7 @@ class InvitationSerializer(ModelSerializer):
             "expires_at",
             "sent_count",
             "invited_by",
+            "invited_by_name",
             "created_at",
             "accepted_at",
             "revoked_at",

@@ -126,11 +126,14 @@ class ProjectMemberSerializer(GuestRedacted, Serializer):
     is_guest = serializers.BooleanField(
         required=False, help_text="Not a member of the project's organization."
     )
+    is_creator = serializers.BooleanField(
+        required=False, help_text="Created the project (and became a member by it, seed 001)."
+    )
 
 
 class ReasonSerializer(Serializer):
-    kind = serializers.ChoiceField(choices=["organization", "grant", "group"])
-    role = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["organization", "grant", "group", "creator"])
+    role = serializers.CharField(required=False, help_text="Not for `creator`.")
     group_id = serializers.UUIDField(required=False, allow_null=True)
     group_name = serializers.CharField(required=False)
 

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from backoffice.api.datetimes import DateTimeField
-from backoffice.api.identity_serializers import UserSummarySerializer
+from backoffice.api.identity_serializers import PersonIdField, PersonNameField
 from backoffice.api.serializers import ModelSerializer, Serializer
 
 from ..constants import CHANNEL_NAMES
@@ -13,8 +13,10 @@ from ..models import ApiCredential
 class CredentialSerializer(ModelSerializer):
     project_id = serializers.UUIDField(read_only=True)
     status = serializers.CharField(read_only=True)
-    created_by = UserSummarySerializer(read_only=True, allow_null=True)
-    revoked_by = UserSummarySerializer(read_only=True, allow_null=True)
+    created_by = PersonIdField(source="created_by_id")
+    created_by_name = PersonNameField(source="created_by")
+    revoked_by = PersonIdField(source="revoked_by_id")
+    revoked_by_name = PersonNameField(source="revoked_by")
     channels = serializers.ListField(child=serializers.ChoiceField(choices=CHANNEL_NAMES))
 
     class Meta:
@@ -29,9 +31,11 @@ class CredentialSerializer(ModelSerializer):
             "expires_at",
             "created_at",
             "created_by",
+            "created_by_name",
             "last_used_at",
             "revoked_at",
             "revoked_by",
+            "revoked_by_name",
         ]
         read_only_fields = fields
 

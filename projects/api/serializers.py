@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from backoffice.api.identity_serializers import UserSummarySerializer
+from backoffice.api.identity_serializers import PersonIdField, PersonNameField, person_name
 from backoffice.api.serializers import ModelSerializer, Serializer
 from backoffice.permissions import active_org_roles
 
@@ -38,7 +38,8 @@ class ProjectSerializer(ModelSerializer):
     parent_id = serializers.UUIDField(read_only=True, allow_null=True)
     effective_locale = serializers.CharField(read_only=True)
     ownership = serializers.SerializerMethodField()
-    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    created_by = PersonIdField(source="created_by_id")
+    created_by_name = PersonNameField(source="created_by")
     # An annotation registered by the collaboration app (``signals.list_annotations``).
     comment_count = serializers.IntegerField(read_only=True, default=0)
     # From the three paths on the row: no query.
@@ -66,6 +67,7 @@ class ProjectSerializer(ModelSerializer):
             "thumbnails",
             "created_at",
             "created_by",
+            "created_by_name",
             "updated_at",
             "archived_at",
             "trashed_at",
@@ -78,7 +80,6 @@ class ProjectSerializer(ModelSerializer):
         keeps both paths equal (``test_list_representation_matches_the_declared_fields``)."""
         fields = self.fields
         datetime = fields["createdAt"].to_representation
-        user = project.created_by
         return {
             "id": str(project.id),
             "organizationId": str(project.organization_id),
@@ -98,9 +99,8 @@ class ProjectSerializer(ModelSerializer):
             "commentCount": int(getattr(project, "comment_count", 0)),
             "thumbnails": self.get_thumbnails(project),
             "createdAt": datetime(project.created_at),
-            "createdBy": None
-            if user is None
-            else {"id": str(user.id), "email": user.email, "displayName": user.display_name},
+            "createdBy": None if project.created_by_id is None else str(project.created_by_id),
+            "createdByName": person_name(project.created_by),
             "updatedAt": datetime(project.updated_at),
             "archivedAt": datetime(project.archived_at),
             "trashedAt": datetime(project.trashed_at),

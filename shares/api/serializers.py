@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from backoffice.api.identity_serializers import UserSummarySerializer
+from backoffice.api.identity_serializers import PersonIdField, PersonNameField
 from backoffice.api.serializers import ModelSerializer, Serializer
 from templates.api.serializers import TemplateSummarySerializer
 
@@ -13,7 +13,8 @@ from ..services import share_is_live
 class DistributionChannelSerializer(ModelSerializer):
     active_template_id = serializers.UUIDField(read_only=True, allow_null=True)
     active_template = TemplateSummarySerializer(read_only=True, allow_null=True)
-    published_by = UserSummarySerializer(read_only=True, allow_null=True)
+    published_by = PersonIdField(source="published_by_id")
+    published_by_name = PersonNameField(source="published_by")
 
     class Meta:
         model = DistributionChannel
@@ -23,6 +24,7 @@ class DistributionChannelSerializer(ModelSerializer):
             "active_template",
             "channel_handle",
             "published_by",
+            "published_by_name",
             "published_at",
         ]
         read_only_fields = fields
@@ -36,10 +38,14 @@ class PublicVideoShareSerializer(ModelSerializer):
     url = serializers.CharField(read_only=True)
     api_credential_id = serializers.UUIDField(read_only=True, allow_null=True)
     personalization_data = serializers.DictField(read_only=True)
-    created_by = UserSummarySerializer(read_only=True, allow_null=True)
-    disabled_by = UserSummarySerializer(read_only=True, allow_null=True)
-    restored_by = UserSummarySerializer(read_only=True, allow_null=True)
-    slug_rotated_by = UserSummarySerializer(read_only=True, allow_null=True)
+    created_by = PersonIdField(source="created_by_id")
+    created_by_name = PersonNameField(source="created_by")
+    disabled_by = PersonIdField(source="disabled_by_id")
+    disabled_by_name = PersonNameField(source="disabled_by")
+    restored_by = PersonIdField(source="restored_by_id")
+    restored_by_name = PersonNameField(source="restored_by")
+    slug_rotated_by = PersonIdField(source="slug_rotated_by_id")
+    slug_rotated_by_name = PersonNameField(source="slug_rotated_by")
     view_count = serializers.IntegerField(
         read_only=True, help_text="Landing-page views: flushed daily counts plus pending ones."
     )
@@ -69,13 +75,17 @@ class PublicVideoShareSerializer(ModelSerializer):
             "cta_click_count",
             "created_at",
             "created_by",
+            "created_by_name",
             "updated_at",
             "disabled_at",
             "disabled_by",
+            "disabled_by_name",
             "restored_at",
             "restored_by",
+            "restored_by_name",
             "slug_rotated_at",
             "slug_rotated_by",
+            "slug_rotated_by_name",
         ]
         read_only_fields = fields
 

@@ -39,7 +39,11 @@ def for_caller(request, rows: list) -> list:
 
 #: The people named in a representation. A credential (a customer's server) gets them as
 #: null: staff identities are personal data it has no use for.
-PEOPLE = ("publishedBy", "createdBy", "disabledBy", "restoredBy", "slugRotatedBy")
+PEOPLE = tuple(
+    key
+    for field in ("publishedBy", "createdBy", "disabledBy", "restoredBy", "slugRotatedBy")
+    for key in (field, f"{field}Name")
+)
 
 
 def redacted(request, data):

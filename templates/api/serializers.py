@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backoffice.api.identity_serializers import UserSummarySerializer
+from backoffice.api.identity_serializers import PersonIdField, PersonNameField
 from backoffice.api.serializers import ModelSerializer, Serializer, camel
 
 from ..constants import FileRole, Kind
@@ -52,7 +52,8 @@ class TemplateSummarySerializer(ModelSerializer):
 
 class TemplateSerializer(ModelSerializer):
     project_id = serializers.UUIDField(read_only=True)
-    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    created_by = PersonIdField(source="created_by_id")
+    created_by_name = PersonNameField(source="created_by")
     bindings = BindingSerializer(many=True, read_only=True)
     files = TemplateFileSerializer(many=True, read_only=True)
 
@@ -70,6 +71,7 @@ class TemplateSerializer(ModelSerializer):
             "files",
             "created_at",
             "created_by",
+            "created_by_name",
             "updated_at",
         ]
         read_only_fields = fields

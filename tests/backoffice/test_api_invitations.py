@@ -164,7 +164,8 @@ def test_list_shows_the_organizations_invitations(org, other_org, admin, admin_c
     listed = admin_client.get(invitations_url(org)).json()
     assert listed["total"] == 2
     assert {item["email"] for item in listed["items"]} == {"one@example.com", "two@example.com"}
-    assert listed["items"][0]["invitedBy"]["email"] == admin.email
+    assert listed["items"][0]["invitedBy"] == str(admin.pk)
+    assert listed["items"][0]["invitedByName"] == admin.display_name
 
 
 # Resend and revoke ---------------------------------------------------------------------

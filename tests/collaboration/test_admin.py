@@ -29,7 +29,9 @@ def objects(org, project, users):
     return {
         "comment": comment,
         "usergroup": group,
-        "projectuserobjectpermission": ProjectUserObjectPermission.objects.get(),
+        "projectuserobjectpermission": ProjectUserObjectPermission.objects.exclude(
+            user=project.created_by
+        ).get(),
         "projectgroupobjectpermission": ProjectGroupObjectPermission.objects.get(),
     }
 
@@ -81,7 +83,7 @@ def test_revoking_a_grant_in_the_admin_records_the_event(staff_client, objects):
         {"post": "yes"},
     )
 
-    assert not ProjectUserObjectPermission.objects.exists()
+    assert not ProjectUserObjectPermission.objects.filter(pk=grant_row.pk).exists()
     assert AuditEvent.objects.filter(event_type="USER_UNLINKED").exists()
 
 

@@ -38,6 +38,7 @@ def test_put_adds_then_changes_a_member(pm_client, org, project):
         "userStatus": "Active",
         "role": "Developer",
         "isGuest": False,
+        "isCreator": False,
     }
     assert changed.json()["role"] == "ProjectManager"
     assert project.role_for(viewer) == Role.PROJECT_MANAGER
@@ -95,10 +96,13 @@ def test_delete_removes_a_member_and_a_second_delete_is_a_400(pm_client, org, pr
 def test_members_lists_direct_grants_and_marks_guests(principals, client_for, project):
     response = client_for(principals["Viewer"]).get(f"/api/Projects/{project.pk}/members")
 
-    rows = {row["userId"]: (row["role"], row["isGuest"]) for row in response.json()}
+    rows = {
+        row["userId"]: (row["role"], row["isGuest"], row["isCreator"]) for row in response.json()
+    }
     assert rows == {
-        str(principals["elevated"].pk): ("ProjectManager", False),
-        str(principals["guest"].pk): ("Viewer", True),
+        str(project.created_by_id): ("ProjectManager", False, True),
+        str(principals["elevated"].pk): ("ProjectManager", False, False),
+        str(principals["guest"].pk): ("Viewer", True, False),
     }
 
 
@@ -117,7 +121,7 @@ def test_member_list_query_count_is_constant(
     with django_assert_num_queries(MEMBER_LIST_QUERIES):
         response = client.get(f"/api/Projects/{project.pk}/members")
 
-    assert len(response.json()) == count
+    assert len(response.json()) == count + 1  # and the creator
 
 
 # All users -------------------------------------------------------------------------------
@@ -159,6 +163,30 @@ def test_all_users_gives_the_reasons_and_the_effective_role(users, client_for, o
     # The audience agrees with the one visibility rule.
     for row in response.json():
         assert Project.objects.get(pk=project.pk).role_for(User.objects.get(pk=row["userId"]))
+
+
+def test_the_creator_is_a_member_with_the_reason_creator(users, client_for, org):
+    """Seed 001: the creator of a project becomes a member of it. On a Private project the
+    creator's access is their own (not the organization's)."""
+    creator = member(org, Role.PROJECT_MANAGER)
+    created = client_for(creator).post(
+        "/api/Projects", {"name": "Mine", "visibility": "Private"}, format="json"
+    )
+    project_id = created.json()["id"]
+    admin = client_for(users["OrganizationAdmin"])
+
+    members = admin.get(f"/api/Projects/{project_id}/members").json()
+    audience = admin.get(f"/api/Projects/{project_id}/all-users").json()
+
+    assert [(row["userId"], row["role"], row["isCreator"]) for row in members] == [
+        (str(creator.pk), "ProjectManager", True)
+    ]
+    [row] = [row for row in audience if row["userId"] == str(creator.pk)]
+    assert row["reasons"] == [
+        {"kind": "organization", "role": "ProjectManager"},
+        {"kind": "grant", "role": "ProjectManager"},
+        {"kind": "creator"},
+    ]
 
 
 # Measured: token, last-used, memberships, project, grants (role check), then memberships of

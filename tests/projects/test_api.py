@@ -344,7 +344,8 @@ def test_create_returns_the_full_project(users, client_for, org):
         "commentCount": 0,
         "thumbnails": {"small": None, "medium": None, "large": None},
         "createdAt": None,
-        "createdBy": body["createdBy"],
+        "createdBy": str(pm.pk),
+        "createdByName": pm.display_name,
         "updatedAt": None,
         "archivedAt": None,
         "trashedAt": None,
@@ -353,8 +354,20 @@ def test_create_returns_the_full_project(users, client_for, org):
         "publicVideoShares": [],
     }
     assert [c["channel"] for c in body["distributionChannels"]] == ["DEV", "STAGING", "PROD"]
-    assert body["createdBy"]["id"] == str(pm.pk)
     assert Project.objects.get(pk=body["id"]).tags == ["q2", "cards", "retail"]
+
+
+def test_created_by_name_falls_back_to_the_email(org, client_for):
+    """Seed 000's ``createdBy`` is the UUID; the name beside it is the display name, else
+    the e-mail (seed 001's ``created_by``)."""
+    nameless = member(org, Role.PROJECT_MANAGER, display_name="")
+    client = client_for(nameless)
+
+    created = client.post("/api/Projects", {"name": "Sin nombre"}, format="json").json()
+    listed = client.get("/api/Projects").json()["items"][0]
+
+    for body in (created, listed):
+        assert (body["createdBy"], body["createdByName"]) == (str(nameless.pk), nameless.email)
 
 
 def test_the_locale_overrides_the_organization_default(users, client_for):

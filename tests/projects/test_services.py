@@ -384,6 +384,7 @@ def test_creating_records_the_new_values(org, admin, actor):
         "locale": {"before": None, "after": ""},
         "job_code": {"before": None, "after": "JC-1"},
         "external_id": {"before": None, "after": ""},
+        "creatorGrant": {"before": None, "after": "ProjectManager"},
         "category": {"before": None, "after": ""},
         "tags": {"before": None, "after": ["q2"]},
     }

@@ -135,6 +135,7 @@ def test_list_is_a_plain_array_of_the_three(project, users, client_for):
         "activeTemplate",
         "channelHandle",
         "publishedBy",
+        "publishedByName",
         "publishedAt",
     }
 
@@ -181,7 +182,8 @@ def test_publish_to_dev_keeps_the_template_testing(project, template, users, cli
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["activeTemplateId"] == str(template.pk)
-    assert body["publishedBy"]["id"] == str(users["ProjectManager"].pk)
+    assert body["publishedBy"] == str(users["ProjectManager"].pk)
+    assert body["publishedByName"] == users["ProjectManager"].display_name
     assert body["publishedAt"]
     template.refresh_from_db()
     assert template.status == Status.TESTING

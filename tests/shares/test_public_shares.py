@@ -139,7 +139,7 @@ def test_put_creates_then_updates(users, client_for, project, settings):
     assert body["personalizationData"] == {"firstName": "Ana"}
     assert body["viewCount"] == 0
     assert body["ctaClickCount"] == 0
-    assert body["createdBy"]["id"] == str(users["ProjectManager"].pk)
+    assert body["createdBy"] == str(users["ProjectManager"].pk)
 
     updated = put(client, project, **{**BODY, "publicTitle": "New title"})
     assert updated.status_code == 200
@@ -285,14 +285,15 @@ def test_disable_then_restore_record_who_and_when(users, client_for, project):
     disabled = client.post(f"{base(project)}/PROD/disable")
     assert disabled.status_code == 200
     assert disabled.json()["status"] == "Disabled"
-    assert disabled.json()["disabledBy"]["id"] == str(pm.pk)
+    assert disabled.json()["disabledBy"] == str(pm.pk)
+    assert disabled.json()["disabledByName"] == pm.display_name
     assert disabled.json()["disabledAt"]
     assert_problem(client.post(f"{base(project)}/PROD/disable"), 409, "conflict")
 
     restored = client.post(f"{base(project)}/PROD/restore")
     assert restored.status_code == 200
     assert restored.json()["status"] == "Enabled"
-    assert restored.json()["restoredBy"]["id"] == str(pm.pk)
+    assert restored.json()["restoredBy"] == str(pm.pk)
     assert_problem(client.post(f"{base(project)}/PROD/restore"), 409, "conflict")
 
     types = AuditEvent.objects.filter(project_id=project.pk).values_list("event_type", flat=True)

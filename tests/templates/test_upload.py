@@ -66,7 +66,8 @@ def test_upload_stores_the_template_its_files_and_bindings(project, developer, u
         "Testing",
     )
     assert body["wasProduction"] is False
-    assert body["createdBy"]["id"] == str(users["Developer"].pk)
+    assert body["createdBy"] == str(users["Developer"].pk)
+    assert body["createdByName"] == users["Developer"].display_name
     assert [binding["key"] for binding in body["bindings"]] == [
         "firstName",
         "photo",
