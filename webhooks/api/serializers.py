@@ -4,7 +4,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backoffice.api.identity_serializers import UserSummarySerializer
+from backoffice.api.identity_serializers import PersonIdField, PersonNameField
 from backoffice.api.serializers import ModelSerializer, Serializer
 
 from ..constants import EVENT_NAMES
@@ -13,7 +13,8 @@ from ..models import WebhookDelivery, WebhookEndpoint
 
 class WebhookEndpointSerializer(ModelSerializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_NAMES))
-    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    created_by = PersonIdField(source="created_by_id")
+    created_by_name = PersonNameField(source="created_by")
     secret_hint = serializers.CharField(
         read_only=True, help_text="The first letters of the signing secret, to tell it apart."
     )
@@ -32,6 +33,7 @@ class WebhookEndpointSerializer(ModelSerializer):
             "created_at",
             "updated_at",
             "created_by",
+            "created_by_name",
         ]
         read_only_fields = fields
 
