@@ -8,8 +8,11 @@ registered ``ProjectAdmin`` and ``TemplateAdmin`` (the admin autodiscovery impor
 
 from datetime import timedelta
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.sites import NotRegistered
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.html import format_html, format_html_join
 
 from backoffice import admin_display as display
@@ -17,6 +20,9 @@ from backoffice.actors import Actor
 from backoffice.admin_actions import confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin, AuditHistoryPageMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
+from backoffice.admin_scoping import OrganizationScopedAdmin
+from backoffice.errors import DomainError
+from backoffice.permissions import has_perm
 from backoffice.roles import Perm
 from projects import admin as projects_admin
 from projects.admin_access import ProjectAccessAdmin
@@ -25,7 +31,14 @@ from templates.models import Template
 
 from . import counting, series, services
 from .constants import CHANNEL_ORDER, ShareStatus
-from .models import DistributionChannel, PublicVideoShare, ShareCountFlush, ShareDailyCount
+from .models import (
+    DistributionChannel,
+    OrganizationBranding,
+    PublicVideoShare,
+    ShareCountFlush,
+    ShareDailyCount,
+)
+from .public_urls import logo_path_url
 
 
 def served_template(row: DistributionChannel) -> str:
@@ -386,6 +399,90 @@ class ShareCountFlushAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class BrandingForm(forms.ModelForm):
+    logo = forms.FileField(
+        required=False, help_text="PNG, JPEG, WebP or GIF, at most 2 MB; stored as a 256 px PNG."
+    )
+    remove_logo = forms.BooleanField(required=False)
+
+    class Meta:
+        model = OrganizationBranding
+        fields = ["organization", "display_name", "brand_colour", "privacy_policy_url"]
+
+
+@admin.register(OrganizationBranding)
+class OrganizationBrandingAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+    """The landing pages' look, edited by the organization's admins (and the Owner) through
+    the same services and checks as ``/api/Organizations/{id}/branding``."""
+
+    form = BrandingForm
+    organization_path = "organization"
+    list_display = ["organization", "display_name", "brand_colour", "privacy_policy_url"]
+    search_fields = ["organization__name", "display_name"]
+    list_select_related = ["organization"]
+    readonly_fields = ["logo_preview"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["display_name", "brand_colour", "privacy_policy_url", "logo_preview", "logo"]
+        if obj is not None and obj.logo_path:
+            fields.append("remove_logo")
+        return (["organization"] if obj is None else []) + fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["logo_preview"] + (["organization"] if obj is not None else [])
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "organization":  # only where the user may change the branding
+            allowed = [
+                org.pk
+                for org in field.queryset
+                if has_perm(request.user, Perm.MANAGE_ORGANIZATION, org)
+            ]
+            field.queryset = field.queryset.filter(pk__in=allowed)
+        return field
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_staff
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is None:
+            return request.user.is_staff
+        return has_perm(request.user, Perm.MANAGE_ORGANIZATION, obj.organization)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="logo")
+    def logo_preview(self, branding: OrganizationBranding) -> str:
+        url = logo_path_url(branding.logo_path)
+        return format_html('<img src="{}" alt="" width="64" height="64">', url) if url else "-"
+
+    def save_model(self, request, obj, form, change) -> None:
+        organization = obj.organization
+        if not has_perm(request.user, Perm.MANAGE_ORGANIZATION, organization):
+            raise PermissionDenied
+        actor = Actor.for_user(request.user)
+        fields = {name: form.cleaned_data.get(name) for name in services.BRANDING_FIELDS}
+        try:
+            with transaction.atomic():
+                saved = services.branding_update(
+                    actor=actor, organization=organization, fields=fields
+                )
+                upload = form.cleaned_data.get("logo")
+                if upload is not None:
+                    saved = services.branding_logo_set(
+                        actor=actor, organization=organization, data=upload.read()
+                    )
+                elif form.cleaned_data.get("remove_logo"):
+                    saved = services.branding_logo_remove(actor=actor, organization=organization)
+        except DomainError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            saved = services.branding_of(organization)
+        obj.pk, obj._state.adding = saved.pk, saved._state.adding
+        obj.refresh_from_db() if saved.pk else None
 
 
 def _publish_action(channel: str):

@@ -54,12 +54,12 @@ class SharesConfig(AppConfig):
         from projects.models import Project
         from templates.models import Template, TemplateFile
 
-        from .models import DistributionChannel, PublicVideoShare
+        from .models import DistributionChannel, OrganizationBranding, PublicVideoShare
         from .public_cache import on_model_change
 
         post_save.connect(on_model_change, sender=AuditEvent, dispatch_uid="public-cache-event")
         parents = (Organization, Project, Template, DistributionChannel, PublicVideoShare)
-        for model in (*parents, ApiCredential, TemplateFile):
+        for model in (*parents, ApiCredential, TemplateFile, OrganizationBranding):
             post_save.connect(
                 on_model_change, sender=model, dispatch_uid=f"public-cache-save-{model._meta.label}"
             )

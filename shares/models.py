@@ -6,7 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from backoffice.models import TimeStampedModel
+from backoffice.models import Organization, TimeStampedModel
 from credentials.models import ApiCredential
 from projects.models import Project
 from templates.models import Template
@@ -171,3 +171,24 @@ class ShareCountFlush(models.Model):
 
     def __str__(self) -> str:
         return self.batch
+
+
+class OrganizationBranding(TimeStampedModel):
+    """How an organization's landing pages look (SPEC §16): the name they show, a logo, a
+    brand colour and the privacy-policy link of their footer. Changed only through
+    ``shares.services`` (``branding_update``, ``branding_logo_set``/``_remove``)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="branding"
+    )
+    display_name = models.CharField(max_length=120, blank=True)
+    brand_colour = models.CharField(max_length=7, blank=True)
+    privacy_policy_url = models.CharField(max_length=MAX_CTA_URL_LENGTH, blank=True)
+    #: Storage name of the logo, a PNG re-encoded by Pillow: ``org/<org>/branding/<hex>.png``.
+    logo_path = models.CharField(max_length=255, blank=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "organization brandings"
+
+    def __str__(self) -> str:
+        return f"{self.organization} branding"

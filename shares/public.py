@@ -6,12 +6,14 @@ and stays in the browser. Every page gets a strict Content-Security-Policy.
 """
 
 import json
+import re
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
@@ -28,6 +30,8 @@ from . import counting
 from .public_cache import first_this_minute
 from .public_reads import Credential, EmbedChannel, LandingShare, embed_channel, landing_share
 from .public_text import GONE, TOO_MANY, text_for
+from .public_urls import LOGO_PATH, logo_path_url
+from .services import logo_folder
 
 API_KEY_HEADER = "X-Percus-Api-Key"
 
@@ -171,9 +175,19 @@ def _landing_html(row: tuple, signed_at: int) -> str:
         "manifestUrl": _file_url(share.manifest_file_id, signed_at),
         "data": share.personalization_data,
     }
+    brand = share.branding
+    words = text_for(share.effective_locale)
+    logo = logo_path_url(brand.logo_path)
+    colour = brand.brand_colour.lstrip("#").lower()
     context = {
         "share": share,
-        "lang": share.locale or share.project_locale,
+        "lang": share.effective_locale or settings.LANGUAGE_CODE,
+        "words": words,
+        "brand": brand,
+        "sent_by": words["sent_by"].format(name=brand.name),
+        "logo": logo,
+        "favicon": logo,
+        "theme": f"/brand/colour/{colour}.css" if BRAND_COLOUR.fullmatch(colour) else None,
         "player_config": config,
         "player_src": f"/player/#{player_fragment(config)}",
     }
@@ -191,6 +205,66 @@ def cta(request, slug: str):
     response = HttpResponseRedirect(share.cta_url)  # only ever the stored URL
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
+    return response
+
+
+# Branding -------------------------------------------------------------------------------------
+
+BRAND_COLOUR = re.compile(r"[0-9a-f]{6}")
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of ``rrggbb``."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two ``rrggbb`` colours."""
+    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_colour_on(hex_colour: str) -> str:
+    """White or black, whichever contrasts more with the brand colour: at least 4.58:1 for
+    any colour, so the CTA and the header always pass WCAG AA."""
+    return (
+        "#ffffff" if contrast(hex_colour, "ffffff") >= contrast(hex_colour, "000000") else "#000000"
+    )
+
+
+@require_GET
+def brand_colour_css(request, colour: str):
+    """The stylesheet of a brand colour (the pages' CSP allows no inline style): a pure
+    function of the URL, cached by browsers for a year; no database."""
+    colour = colour.lower()
+    if not BRAND_COLOUR.fullmatch(colour):
+        return _unavailable(404)
+    body = f":root {{ --brand: #{colour}; --on-brand: {text_colour_on(colour)}; }}\n"
+    response = HttpResponse(body, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def brand_logo(request, organization_id: str, name: str):
+    """An organization's logo by the name the storage gives it (``shares.public_urls``): the
+    URL is the file's identity, so it is served without a database query and cached for a
+    year."""
+    path = f"{logo_folder(organization_id)}/{name}.png"
+    if not LOGO_PATH.fullmatch(path) or not default_storage.exists(path):
+        return _unavailable(404)
+    response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 

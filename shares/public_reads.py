@@ -33,7 +33,7 @@ from templates.constants import FileRole, Kind
 from templates.models import Template, TemplateFile
 
 from .constants import ShareStatus
-from .models import DistributionChannel, PublicVideoShare
+from .models import DistributionChannel, OrganizationBranding, PublicVideoShare
 from .public_cache import cached, key_ident
 from .public_text import GONE, NOT_YET
 
@@ -85,6 +85,7 @@ def _tables() -> dict[str, str]:
         "credential": ApiCredential,
         "template": Template,
         "file": TemplateFile,
+        "branding": OrganizationBranding,
     }
     return {name: connection.ops.quote_name(model._meta.db_table) for name, model in models.items()}
 
@@ -120,6 +121,21 @@ class Credential:
 
 
 @dataclass(frozen=True)
+class Branding:
+    """How the organization's pages look (``OrganizationBranding``, or the defaults)."""
+
+    organization_name: str
+    display_name: str
+    brand_colour: str
+    privacy_policy_url: str
+    logo_path: str
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.organization_name
+
+
+@dataclass(frozen=True)
 class LandingShare:
     """A share with its project's state and the files of the template its channel shows."""
 
@@ -139,6 +155,7 @@ class LandingShare:
     credential: Credential | None
     lottie_file_id: UUID | None
     manifest_file_id: UUID | None
+    branding: "Branding"
     #: The row it was read from: hashable, and equal exactly when the page is the same.
     row: tuple = field(repr=False, compare=False)
 
@@ -163,6 +180,7 @@ class LandingShare:
             Credential.from_columns(*row[13:18]) if credential_id is not None else None,
             _uuid(row[18]),
             _uuid(row[19]),
+            Branding(row[20], row[21] or "", row[22] or "", row[23] or "", row[24] or ""),
             row=row,
         )
 
@@ -202,10 +220,12 @@ def _landing_sql() -> str:
                  ORDER BY f.role = %(overlay)s, f.created_at LIMIT 1),
                (SELECT f.id FROM {file} f
                  WHERE f.template_id = ch.active_template_id AND f.role = %(manifest)s
-                 ORDER BY f.created_at LIMIT 1)
+                 ORDER BY f.created_at LIMIT 1),
+               o.name, b.display_name, b.brand_colour, b.privacy_policy_url, b.logo_path
           FROM {share} s
           JOIN {project} p ON p.id = s.project_id
           JOIN {organization} o ON o.id = p.organization_id
+          LEFT JOIN {branding} b ON b.organization_id = o.id
           LEFT JOIN {credential} c ON c.id = s.api_credential_id
           LEFT JOIN {channel} ch ON ch.project_id = s.project_id AND ch.channel = s.channel
          WHERE s.slug = %(slug)s

@@ -4,12 +4,16 @@ first (parent before child), so concurrent publishes of one project are serializ
 simultaneous PROD publishes leave exactly one Production template and a PROD channel that
 shows it."""
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -36,7 +40,7 @@ from .constants import (
     ShareStatus,
 )
 from .counting import FlushResult, attach_counts, flush_counts, with_flushed_counts
-from .models import DistributionChannel, PublicVideoShare, new_share_slug
+from .models import DistributionChannel, OrganizationBranding, PublicVideoShare, new_share_slug
 
 #: Previous is publishable again: after PROD was unpublished (or to roll back), it is how
 #: the same template goes back on the air.
@@ -503,3 +507,134 @@ def share_counts_flush() -> FlushResult:
     minute by the scheduler, or by ``manage.py flush_share_counts``). Idempotent; safe to run
     in several processes at once. No audit event: counting is not a change anyone made."""
     return flush_counts()
+
+
+# Organization branding (SPEC §16: a page a bank would send) --------------------------------
+
+#: The editable fields of the branding, by model name → API name.
+BRANDING_FIELDS = {
+    "display_name": "displayName",
+    "brand_colour": "brandColour",
+    "privacy_policy_url": "privacyPolicyUrl",
+}
+MAX_DISPLAY_NAME_LENGTH = 120
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+LOGO_SIZE = 256  # longest side, pixels
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def branding_of(organization) -> OrganizationBranding:
+    """The organization's branding (an unsaved empty one when it has none yet)."""
+    found = OrganizationBranding.objects.filter(organization=organization).first()
+    return found or OrganizationBranding(organization=organization)
+
+
+def _locked_branding(organization) -> OrganizationBranding:
+    branding, _ = OrganizationBranding.objects.select_for_update().get_or_create(
+        organization=organization
+    )
+    branding.organization = organization
+    return branding
+
+
+def branding_validate(fields: dict[str, Any]) -> dict[str, Any]:
+    """The named fields, cleaned; one 400 naming every offending field (API names)."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for name, value in fields.items():
+        api = BRANDING_FIELDS[name]
+        value = "" if value is None else value
+        if not isinstance(value, str):
+            errors.setdefault(api, []).append("Must be a string.")
+            continue
+        cleaned[name] = value.strip()
+    name = cleaned.get("display_name", "")
+    if len(name) > MAX_DISPLAY_NAME_LENGTH:
+        errors.setdefault("displayName", []).append(
+            f"At most {MAX_DISPLAY_NAME_LENGTH} characters."
+        )
+    colour = cleaned.get("brand_colour", "")
+    if colour and not HEX_COLOUR.fullmatch(colour):
+        errors.setdefault("brandColour", []).append("Must be a colour as #RRGGBB.")
+    cleaned["brand_colour"] = colour.lower() if "brand_colour" in cleaned else None
+    url = cleaned.get("privacy_policy_url", "")
+    if url and (len(url) > MAX_CTA_URL_LENGTH or not _is_safe_url(url)):
+        errors.setdefault("privacyPolicyUrl", []).append("Must be an absolute http: or https: URL.")
+    if errors:
+        raise InvalidRequest(next(iter(errors.values()))[0], errors=errors)
+    return {name: value for name, value in cleaned.items() if value is not None}
+
+
+def _branding_event(actor: Actor, organization, changes: dict) -> None:
+    record_event(
+        event_type="ORGANIZATION_BRANDING_UPDATED",
+        actor=actor,
+        organization=organization,
+        targets=[target(organization)],
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def branding_update(*, actor: Actor, organization, fields: dict[str, Any]) -> OrganizationBranding:
+    """Change the named branding fields (PATCH semantics: the others stay; null or "" clears
+    one). Records ``ORGANIZATION_BRANDING_UPDATED`` with before/after when anything changed."""
+    cleaned = branding_validate(fields)
+    branding = _locked_branding(organization)
+    changes = {
+        BRANDING_FIELDS[name]: {"before": getattr(branding, name), "after": value}
+        for name, value in cleaned.items()
+        if getattr(branding, name) != value
+    }
+    if changes:
+        for name, value in cleaned.items():
+            setattr(branding, name, value)
+        branding.save()
+        _branding_event(actor, organization, changes)
+    return branding
+
+
+@transaction.atomic
+def branding_logo_set(*, actor: Actor, organization, data: bytes) -> OrganizationBranding:
+    """Store a new logo: any image Pillow reads (checked by content, bounded like
+    thumbnails), re-encoded as a PNG of at most 256 px, named by its hash. The old file is
+    removed once the change commits."""
+    from projects.thumbnails import open_image, render
+
+    if len(data) > MAX_LOGO_BYTES:
+        raise InvalidRequest.for_field("logo", f"At most {MAX_LOGO_BYTES // (1024 * 1024)} MB.")
+    png = render(open_image(data, "logo"), LOGO_SIZE)
+    name = f"{logo_folder(organization.pk)}/{hashlib.sha256(png).hexdigest()[:32]}.png"
+    branding = _locked_branding(organization)
+    before = branding.logo_path
+    if before != name:
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(png))
+        branding.logo_path = name
+        branding.save()
+        _branding_event(actor, organization, {"logo": {"before": before or None, "after": name}})
+        _remove_after_commit(before)
+    return branding
+
+
+@transaction.atomic
+def branding_logo_remove(*, actor: Actor, organization) -> OrganizationBranding:
+    """Remove the logo (400 when there is none)."""
+    branding = _locked_branding(organization)
+    if not branding.logo_path:
+        raise InvalidRequest.for_field("logo", "The organization has no logo.")
+    before = branding.logo_path
+    branding.logo_path = ""
+    branding.save()
+    _branding_event(actor, organization, {"logo": {"before": before, "after": None}})
+    _remove_after_commit(before)
+    return branding
+
+
+def logo_folder(organization_id) -> str:
+    return f"org/{organization_id}/branding"
+
+
+def _remove_after_commit(name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))

@@ -1,5 +1,7 @@
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from .branding import BrandingViewSet
 from .views import DistributionChannelViewSet, PublicVideoShareViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -14,4 +16,18 @@ router.register(
     basename="public-video-share",
 )
 
-urlpatterns = router.urls
+ORGANIZATION = r"Organizations/(?P<organizationId>[0-9a-f-]{36})"
+
+urlpatterns = [
+    *router.urls,
+    re_path(
+        rf"^{ORGANIZATION}/branding$",
+        BrandingViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"}),
+        name="organization-branding",
+    ),
+    re_path(
+        rf"^{ORGANIZATION}/branding/logo$",
+        BrandingViewSet.as_view({"put": "logo_set", "delete": "logo_remove"}),
+        name="organization-branding-logo",
+    ),
+]

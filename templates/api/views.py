@@ -146,4 +146,7 @@ class TemplateFileDownloadView(APIView):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["Cache-Control"] = "private, max-age=60"
+        # The signed URL is the credential, and no cookie is read: any page may fetch it,
+        # including the landing page's player, a sandboxed frame with an opaque origin.
+        response["Access-Control-Allow-Origin"] = "*"
         return response

@@ -255,7 +255,15 @@ def _template_row(w):
     assert manifest(w).json()["templateVersion"] == "1.1"
 
 
+def _branding(w):
+    from shares.services import branding_update
+
+    branding_update(actor=SYSTEM, organization=w["org"], fields={"display_name": "Andino Pro"})
+    assert '<span class="brand-name">Andino Pro</span>' in page(w).content.decode()
+
+
 WRITES = {
+    "organization branding": _branding,
     "share upsert": _edit_share,
     "share disable": _disable,
     "share restore": _restore,

@@ -1,4 +1,6 @@
 // The public player: loads a Lottie animation and its manifest from signed same-origin URLs,
+// (it runs in a sandboxed frame of the landing page: an opaque origin, so the file URLs answer
+// with CORS),
 // applies the personalization bindings to the named layers, and plays it with lottie-web.
 // Its configuration comes from the URL fragment ({templateUrl, manifestUrl, data}, JSON,
 // URL-encoded) or from a postMessage {type: "INIT", ...} sent by an allowed origin. Personal
@@ -101,12 +103,39 @@
         });
         if (current) current.destroy();
         errorNode.hidden = true;
+        // Plays once (no endless loop), muted (an animation has no sound track), and not
+        // at all for people who asked for reduced motion: they see the first frame and
+        // start it with the page's Play button (WCAG 2.2.2).
+        var still = reducedMotion();
         current = window.lottie.loadAnimation({
-          container: container, renderer: "svg", loop: true, autoplay: true,
+          container: container, renderer: "svg", loop: false, autoplay: !still,
           animationData: animation,
         });
+        current.addEventListener("complete", function () { report(false); });
+        if (still) current.goToAndStop(0, true);
+        report(!still);
       })
       .catch(fail);
+  }
+
+  function reducedMotion() {
+    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  // The page's controls learn whether the animation plays (no data in the message).
+  function report(playing) {
+    if (window.parent !== window) window.parent.postMessage({ type: "STATE", playing: playing }, "*");
+  }
+
+  function control(type) {
+    if (!current) return;
+    if (type === "PAUSE") { current.pause(); report(false); }
+    if (type === "PLAY") {
+      if (current.currentFrame >= current.totalFrames - 1) current.goToAndPlay(0, true);
+      else current.play();
+      report(true);
+    }
+    if (type === "REPLAY") { current.goToAndPlay(0, true); report(true); }
   }
 
   function fromFragment() {
@@ -123,6 +152,7 @@
     if (allowed.indexOf(event.origin) < 0) return;
     var message = event.data;
     if (message && message.type === "INIT") play(message);
+    else if (message && /^(PAUSE|PLAY|REPLAY)$/.test(message.type)) control(message.type);
   });
   window.addEventListener("hashchange", fromFragment);
   fromFragment();

@@ -1,0 +1,123 @@
+"""``/api/Organizations/{organizationId}/branding`` (SPEC §16): how the organization's landing
+pages look. Members read it; OrganizationAdmins change it (fields, and the logo as a
+multipart upload)."""
+
+from functools import cached_property
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from backoffice.actors import Actor
+from backoffice.api.multipart import CompleteMultiPartParser
+from backoffice.api.parsers import BoundedJSONParser
+from backoffice.api.serializers import Serializer
+from backoffice.api.viewsets import ScopedViewSet
+from backoffice.models import Organization
+from backoffice.roles import Perm
+
+from .. import services
+from ..models import OrganizationBranding
+from ..public_urls import logo_url
+
+
+class BrandingSerializer(Serializer):
+    organization_id = serializers.UUIDField()
+    organization_name = serializers.CharField()
+    display_name = serializers.CharField(help_text="Shown on the pages; empty: the name.")
+    brand_colour = serializers.CharField(help_text="#rrggbb, or empty for the default")
+    privacy_policy_url = serializers.CharField()
+    logo_url = serializers.CharField(allow_null=True, help_text="A public, immutable URL")
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class BrandingWriteSerializer(Serializer):
+    """Only the named fields change; null or "" clears one."""
+
+    display_name = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+    )
+    brand_colour = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+    )
+    privacy_policy_url = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+    )
+
+
+class LogoSerializer(Serializer):
+    logo = serializers.FileField(help_text="PNG, JPEG, WebP or GIF, at most 2 MB")
+
+
+def represent(organization: Organization, branding: OrganizationBranding) -> dict:
+    return BrandingSerializer(
+        {
+            "organization_id": organization.pk,
+            "organization_name": organization.name,
+            "display_name": branding.display_name,
+            "brand_colour": branding.brand_colour,
+            "privacy_policy_url": branding.privacy_policy_url,
+            "logo_url": logo_url(branding.logo_path),
+            "updated_at": branding.updated_at if branding.pk else None,
+        }
+    ).data
+
+
+class BrandingViewSet(ScopedViewSet):
+    queryset = OrganizationBranding.objects.none()
+    action_perms = {
+        "update": Perm.MANAGE_ORGANIZATION,
+        "partial_update": Perm.MANAGE_ORGANIZATION,
+        "logo_set": Perm.MANAGE_ORGANIZATION,
+        "logo_remove": Perm.MANAGE_ORGANIZATION,
+    }
+    parser_classes = [BoundedJSONParser, CompleteMultiPartParser]
+
+    @cached_property
+    def organization(self) -> Organization:
+        return get_object_or_404(Organization, pk=self.kwargs["organizationId"])
+
+    def permission_scope(self) -> Organization:
+        return self.organization
+
+    def scoped_queryset(self):
+        return OrganizationBranding.objects.filter(organization=self.organization)
+
+    @extend_schema(responses=BrandingSerializer)
+    def retrieve(self, request, **kwargs):
+        organization = self.organization
+        return Response(represent(organization, services.branding_of(organization)))
+
+    @extend_schema(request=BrandingWriteSerializer, responses=BrandingSerializer)
+    def update(self, request, **kwargs):
+        params = BrandingWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        branding = services.branding_update(
+            actor=Actor.for_request(request),
+            organization=self.organization,
+            fields=dict(params.validated_data),
+        )
+        return Response(represent(self.organization, branding))
+
+    @extend_schema(request=BrandingWriteSerializer, responses=BrandingSerializer)
+    def partial_update(self, request, **kwargs):
+        return self.update(request, **kwargs)
+
+    @extend_schema(request={"multipart/form-data": LogoSerializer}, responses=BrandingSerializer)
+    def logo_set(self, request, **kwargs):
+        params = LogoSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        branding = services.branding_logo_set(
+            actor=Actor.for_request(request),
+            organization=self.organization,
+            data=params.validated_data["logo"].read(),
+        )
+        return Response(represent(self.organization, branding))
+
+    @extend_schema(request=None, responses={204: None})
+    def logo_remove(self, request, **kwargs):
+        services.branding_logo_remove(
+            actor=Actor.for_request(request), organization=self.organization
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
