@@ -1,13 +1,36 @@
 """Fixed-window rate limits kept in Django's cache, so every web process shares them when the
-cache is shared (``CACHE_URL=redis://…``); the local-memory default limits per process."""
+cache is shared (``CACHE_URL=redis://…``); the local-memory default limits per process.
 
+When the cache can't be reached the limits fail open: the request is served as if under
+budget, the failure is logged and counted (``metrics.RATE_LIMIT_FAIL_OPEN``). A rate limit
+protects the service; a cache outage taking every authenticated call down with it would do
+the attacker's work. ``/readyz`` reports the cache as down meanwhile.
+"""
+
+import logging
 from dataclasses import dataclass
 
+import redis
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.exceptions import Throttled
 
+from . import metrics
 from .proxies import client_address
+
+logger = logging.getLogger(__name__)
+
+#: What the cache client raises when the cache server is down, unreachable or too slow.
+CACHE_UNAVAILABLE = (redis.exceptions.RedisError, OSError)
+
+
+def _failed_open(limit: "Limit", error: Exception) -> None:
+    metrics.increment(metrics.RATE_LIMIT_FAIL_OPEN)
+    logger.warning(
+        "rate limit %r not enforced, the cache is unavailable: %s",
+        limit.scope,
+        type(error).__name__,
+    )
 
 
 @dataclass(frozen=True)
@@ -23,8 +46,12 @@ class Limit:
         return f"ratelimit:{self.scope}:{ident}"
 
     def current(self, ident: str) -> int:
-        """Events counted in the window so far."""
-        return int(caches["default"].get(self._key(ident), 0))
+        """Events counted in the window so far (0 while the cache is unavailable)."""
+        try:
+            return int(caches["default"].get(self._key(ident), 0))
+        except CACHE_UNAVAILABLE as error:
+            _failed_open(self, error)
+            return 0
 
     def spent(self, ident: str) -> bool:
         return self.current(ident) >= self.count
@@ -41,7 +68,15 @@ class Limit:
             raise Throttled(wait=self.window_seconds)
 
     def hit(self, ident: str) -> int:
-        """Count one event atomically; returns the count of the window so far."""
+        """Count one event atomically; returns the count of the window so far (0, never
+        refused, while the cache is unavailable)."""
+        try:
+            return self._hit(ident)
+        except CACHE_UNAVAILABLE as error:
+            _failed_open(self, error)
+            return 0
+
+    def _hit(self, ident: str) -> int:
         cache, key = caches["default"], self._key(ident)
         if isinstance(cache, RedisCache):
             return _redis_hit(cache, key, self.window_seconds)
