@@ -101,6 +101,10 @@ class Organization(TimeStampedModel):
     name = models.CharField(max_length=255)
     slug = models.SlugField(max_length=80, unique=True)
     default_locale = models.CharField(max_length=35, default="en-US")
+    require_prod_approval = models.BooleanField(
+        default=False,
+        help_text="Publishing to PROD needs a second ProjectManager+ to approve (four eyes).",
+    )
     members = models.ManyToManyField(
         User, through="Membership", through_fields=("organization", "user"), related_name="+"
     )

@@ -61,9 +61,12 @@ def organization_create(
 
 @transaction.atomic
 def organization_update(*, actor: Actor, organization: Organization, **changes) -> Organization:
-    """Rename or change the default locale; the slug never changes."""
+    """Rename, change the default locale or ``require_prod_approval``; the slug never
+    changes."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    changed = apply_changes(organization, changes, editable=("name", "default_locale"))
+    changed = apply_changes(
+        organization, changes, editable=("name", "default_locale", "require_prod_approval")
+    )
     if changed:
         organization.save(update_fields=[*changed, "updated_at"])
         record_event(

@@ -21,17 +21,19 @@ from backoffice.admin_actions import confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin, AuditHistoryPageMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
-from backoffice.errors import DomainError
+from backoffice.errors import DomainError, Forbidden
 from backoffice.permissions import has_perm
 from backoffice.roles import Perm
 from projects import admin as projects_admin
+from projects.access import allows as access_allows
 from projects.admin_access import ProjectAccessAdmin
 from projects.models import Project
 from templates.models import Template
 
 from . import counting, series, services
-from .constants import CHANNEL_ORDER, ShareStatus
+from .constants import CHANNEL_ORDER, DeployStatus, ShareStatus
 from .models import (
+    DeployRequest,
     DistributionChannel,
     OrganizationBranding,
     PublicVideoShare,
@@ -520,8 +522,13 @@ def _publish_action(channel: str):
                 else []
             ),
             button=f"Yes, publish to {channel}",
-            verb=f"Published {{}} to {channel}",
-            act=lambda template: services.channel_publish(
+            verb=(
+                "Published {} to PROD, or requested its approval where the organization "
+                "requires four eyes (see Deploy requests)"
+                if channel == "PROD"
+                else f"Published {{}} to {channel}"
+            ),
+            act=lambda template: services.channel_publish_or_request(
                 actor=actor, project=template.project, channel=channel, template_id=template.pk
             ),
             consequences=consequences,
@@ -563,3 +570,92 @@ def _extend_registered_admins() -> None:
 
 
 _extend_registered_admins()
+
+
+@admin.register(DeployRequest)
+class DeployRequestAdmin(ProjectAccessAdmin, AuditHistoryMixin, admin.ModelAdmin):
+    """Four-eyes PROD deploys: pending ones first, approved or rejected through the same
+    services as the API (another ProjectManager+ than the requester)."""
+
+    action_perms = {"approve": Perm.PUBLISH_CHANNELS, "reject": Perm.PUBLISH_CHANNELS}
+    list_display = [
+        "project",
+        "channel",
+        "template",
+        "status",
+        "requested_by",
+        "created_at",
+        "expires_at",
+        "decided_by",
+    ]
+    list_filter = ["status"]
+    search_fields = ["project__name", "template__name", "requested_by__email"]
+    list_select_related = ["project", "template", "requested_by", "decided_by"]
+    fields = [*list_display[:5], "created_at", "expires_at", "decided_by", "decided_at", "reason"]
+    readonly_fields = fields
+    actions = ["approve", "reject"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("status", "-created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _refusal(self, request, deploy: DeployRequest) -> str | None:
+        if deploy.status != DeployStatus.PENDING:
+            return f"it is already {deploy.status.lower()}."
+        if deploy.is_expired:
+            return "it has expired."
+        if deploy.requested_by_id == request.user.pk:
+            return "you requested it: another person must decide."
+        if not access_allows(request.user, Perm.PUBLISH_CHANNELS, deploy.project):
+            return "deciding needs ProjectManager or more on the project."
+        return None
+
+    def _decide(self, request, queryset, *, approve: bool):
+        actor = Actor.for_user(request.user)
+        word = "approve" if approve else "reject"
+
+        def act(deploy: DeployRequest):
+            reason = self._refusal(request, deploy)
+            if reason is not None:
+                raise Forbidden(reason)
+            if approve:
+                return services.deploy_request_approve(actor=actor, request=deploy)
+            return services.deploy_request_reject(actor=actor, request=deploy)
+
+        return confirm_then_run(
+            self,
+            request,
+            queryset.select_related("project", "template", "requested_by"),
+            action=word,
+            title=f"{word.capitalize()} deploy requests?",
+            question=f"{word.capitalize()} the selected PROD deploy requests?",
+            general=(
+                ["Each template is published to PROD now and becomes Production."]
+                if approve
+                else ["Nothing is published; the requester may ask again."]
+            ),
+            button=f"Yes, {word}",
+            verb="Approved" if approve else "Rejected",
+            act=act,
+            consequences=lambda deploy: [
+                f"\u201c{deploy.template}\u201d on PROD of {deploy.project}, requested by "
+                f"{deploy.requested_by or 'the system'}."
+            ],
+            refusal=lambda deploy: self._refusal(request, deploy),
+        )
+
+    @admin.action(description="Approve and publish to PROD…")
+    def approve(self, request, queryset):
+        return self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Reject…")
+    def reject(self, request, queryset):
+        return self._decide(request, queryset, approve=False)

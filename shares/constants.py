@@ -13,6 +13,17 @@ class Channel(models.TextChoices):
 CHANNEL_ORDER = [Channel.DEV, Channel.STAGING, Channel.PROD]
 
 
+class DeployStatus(models.TextChoices):
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    EXPIRED = "Expired"
+
+
+#: A deploy request not decided within this many days expires.
+DEPLOY_REQUEST_TTL_DAYS = 7
+
+
 class ShareStatus(models.TextChoices):
     ENABLED = "Enabled"
     DISABLED = "Disabled"

@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from backoffice.models import Organization, TimeStampedModel
 from credentials.models import ApiCredential
@@ -17,6 +18,7 @@ from .constants import (
     MAX_SUBTITLE_LENGTH,
     MAX_TITLE_LENGTH,
     Channel,
+    DeployStatus,
     ShareStatus,
 )
 
@@ -192,3 +194,43 @@ class OrganizationBranding(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organization} branding"
+
+
+class DeployRequest(TimeStampedModel):
+    """A request to publish a template to PROD in an organization that requires approval
+    (four eyes, SPEC §17): another ProjectManager+ approves — which publishes, in the same
+    transaction — or rejects it. Undecided, it expires after ``DEPLOY_REQUEST_TTL_DAYS``."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deploy_requests")
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.PROD)
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=DeployStatus.choices, default=DeployStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why it was rejected.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "-created_at", "-id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "channel"],
+                condition=models.Q(status="Pending"),
+                name="deploy_request_one_pending_per_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} → {self.channel} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == DeployStatus.PENDING and self.expires_at <= timezone.now()

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from backoffice.actors import Actor
 from backoffice.audit import record_event, target
-from backoffice.errors import Conflict, InvalidRequest, NotFound
+from backoffice.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from credentials.models import ApiCredential
 from projects.api.serializers import BCP47
 from projects.constants import Status as ProjectStatus
@@ -31,16 +32,24 @@ from templates.services import template_make_production
 
 from .constants import (
     CHANNEL_ORDER,
+    DEPLOY_REQUEST_TTL_DAYS,
     MAX_CTA_LABEL_LENGTH,
     MAX_CTA_URL_LENGTH,
     MAX_PERSONALIZATION_BYTES,
     MAX_SUBTITLE_LENGTH,
     MAX_TITLE_LENGTH,
     Channel,
+    DeployStatus,
     ShareStatus,
 )
 from .counting import FlushResult, attach_counts, flush_counts, with_flushed_counts
-from .models import DistributionChannel, OrganizationBranding, PublicVideoShare, new_share_slug
+from .models import (
+    DeployRequest,
+    DistributionChannel,
+    OrganizationBranding,
+    PublicVideoShare,
+    new_share_slug,
+)
 
 #: Previous is publishable again: after PROD was unpublished (or to roll back), it is how
 #: the same template goes back on the air.
@@ -638,3 +647,204 @@ def logo_folder(organization_id) -> str:
 def _remove_after_commit(name: str) -> None:
     if name:
         transaction.on_commit(lambda: default_storage.delete(name))
+
+
+# Four-eyes PROD deploys (SPEC §17) ----------------------------------------------------------
+
+
+def _deploy_event(event_type: str, actor: Actor, request: DeployRequest, changes) -> None:
+    record_event(
+        event_type=event_type,
+        actor=actor,
+        organization=request.project.organization,
+        project_id=request.project_id,
+        targets=[target(request), target(request.template), target(request.project)],
+        changes=changes,
+    )
+
+
+def _who(user) -> str | None:
+    return user.email if user else None
+
+
+def needs_approval(project: Project, channel: str) -> bool:
+    return channel.upper() == Channel.PROD and project.organization.require_prod_approval
+
+
+def _expire_stale(project: Project, channel: str) -> None:
+    """Pending requests of this channel past their expiry become Expired (inside the caller's
+    transaction, the project row locked), so a new request can be made."""
+    stale = list(
+        DeployRequest.objects.select_for_update(of=("self",))
+        .select_related("project__organization", "template")
+        .filter(
+            project=project,
+            channel=channel,
+            status=DeployStatus.PENDING,
+            expires_at__lte=timezone.now(),
+        )
+    )
+    for request in stale:
+        _expire(request)
+
+
+def _expire(request: DeployRequest) -> None:
+    request.status = DeployStatus.EXPIRED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at", "updated_at"])
+    _deploy_event(
+        "DEPLOY_EXPIRED",
+        Actor.system("deploy requests"),
+        request,
+        {"status": {"before": DeployStatus.PENDING, "after": DeployStatus.EXPIRED}},
+    )
+
+
+@transaction.atomic
+def deploy_request_create(
+    *, actor: Actor, project: Project, template_id: UUID | str, channel: str = Channel.PROD
+) -> DeployRequest:
+    """Ask for a template to be published to PROD; another ProjectManager+ decides. The
+    template must be publishable now (it is checked again at approval). One pending request
+    per channel: a second one is a 409."""
+    project, _row = _lock(project, channel.upper())
+    channel = Channel(channel.upper())
+    if channel != Channel.PROD:
+        raise InvalidRequest.for_field("channel", "Only PROD deploys need approval.")
+    if project.is_archived or project.trashed_at is not None:
+        raise Conflict("An archived project can't publish.")
+    template = Template.objects.filter(project=project, pk=template_id).first()
+    if template is None:
+        raise InvalidRequest.for_field("templateId", "No template with this id in the project.")
+    if template.status not in PUBLISHABLE:
+        raise Conflict(f"A {template.status} template can't be published.")
+    if project.status != ProjectStatus.ACTIVE:
+        raise Conflict("Publishing to PROD needs an Active project.")
+    _expire_stale(project, channel)
+    if DeployRequest.objects.filter(
+        project=project, channel=channel, status=DeployStatus.PENDING
+    ).exists():
+        raise Conflict("A deploy request for PROD is already pending: approve or reject it.")
+    request = DeployRequest.objects.create(
+        project=project,
+        channel=channel,
+        template=template,
+        requested_by=actor.user,
+        expires_at=timezone.now() + timedelta(days=DEPLOY_REQUEST_TTL_DAYS),
+    )
+    _deploy_event(
+        "DEPLOY_REQUESTED",
+        actor,
+        request,
+        {
+            "status": {"before": None, "after": DeployStatus.PENDING},
+            "template": {"before": None, "after": str(template.pk)},
+        },
+    )
+    return request
+
+
+def channel_publish_or_request(
+    *, actor: Actor, project: Project, channel: str, template_id: UUID | str
+) -> DistributionChannel | DeployRequest:
+    """What "publish" means for this organization: PROD with ``require_prod_approval`` on
+    makes a deploy request; anything else publishes at once."""
+    if needs_approval(project, channel):
+        return deploy_request_create(
+            actor=actor, project=project, template_id=template_id, channel=channel
+        )
+    return channel_publish(actor=actor, project=project, channel=channel, template_id=template_id)
+
+
+def _decide(actor: Actor, request: DeployRequest) -> DeployRequest:
+    """Lock the request (the project first, as every channel change does) and check that
+    this actor may decide it now."""
+    _lock(request.project, request.channel)
+    request = (
+        DeployRequest.objects.select_for_update(of=("self",))
+        .select_related("project__organization", "template", "requested_by")
+        .get(pk=request.pk)
+    )
+    if request.status != DeployStatus.PENDING:
+        raise Conflict(f"This deploy request is already {request.status.lower()}.")
+    if request.is_expired:
+        raise Conflict("This deploy request has expired: request the deploy again.")
+    if actor.user is None or (
+        request.requested_by_id is not None and request.requested_by_id == actor.user.pk
+    ):
+        raise Forbidden("Another person must decide a deploy request: not its requester.")
+    return request
+
+
+@transaction.atomic
+def deploy_request_approve(*, actor: Actor, request: DeployRequest) -> DeployRequest:
+    """Approve and publish, in one transaction: if the publish is refused (the template is
+    no longer publishable…), nothing is approved. Two approvals at once publish once: the
+    second waits for the lock and then finds the request approved (409)."""
+    request = _decide(actor, request)
+    channel_publish(
+        actor=actor,
+        project=request.project,
+        channel=request.channel,
+        template_id=request.template_id,
+    )
+    request.status = DeployStatus.APPROVED
+    request.decided_by = actor.user
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    _deploy_event(
+        "DEPLOY_APPROVED",
+        actor,
+        request,
+        {
+            "status": {"before": DeployStatus.PENDING, "after": DeployStatus.APPROVED},
+            "requestedBy": {"before": None, "after": _who(request.requested_by)},
+            "approvedBy": {"before": None, "after": _who(actor.user)},
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def deploy_request_reject(
+    *, actor: Actor, request: DeployRequest, reason: str = ""
+) -> DeployRequest:
+    request = _decide(actor, request)
+    request.status = DeployStatus.REJECTED
+    request.decided_by = actor.user
+    request.decided_at = timezone.now()
+    request.reason = reason.strip()[:500]
+    request.save(update_fields=["status", "decided_by", "decided_at", "reason", "updated_at"])
+    _deploy_event(
+        "DEPLOY_REJECTED",
+        actor,
+        request,
+        {
+            "status": {"before": DeployStatus.PENDING, "after": DeployStatus.REJECTED},
+            "requestedBy": {"before": None, "after": _who(request.requested_by)},
+            "rejectedBy": {"before": None, "after": _who(actor.user)},
+            "reason": {"before": None, "after": request.reason},
+        },
+    )
+    return request
+
+
+def deploy_requests_expire() -> int:
+    """Mark every pending request past its expiry Expired (the beat schedule runs this
+    hourly; one transaction per request, skipping those another run holds)."""
+    expired = 0
+    due = DeployRequest.objects.filter(
+        status=DeployStatus.PENDING, expires_at__lte=timezone.now()
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            request = (
+                DeployRequest.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("project__organization", "template")
+                .filter(pk=pk, status=DeployStatus.PENDING)
+                .first()
+            )
+            if request is not None:
+                _expire(request)
+                expired += 1
+    return expired

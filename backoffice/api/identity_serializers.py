@@ -68,7 +68,15 @@ class UserSummarySerializer(ModelSerializer):
 class OrganizationSerializer(ModelSerializer):
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "default_locale", "created_at"]
+        fields = ["id", "name", "slug", "default_locale", "require_prod_approval", "created_at"]
+        read_only_fields = fields
+
+
+class OrganizationSettingsSerializer(Serializer):
+    require_prod_approval = serializers.BooleanField(
+        help_text="Publishing to PROD makes a deploy request that another ProjectManager+ "
+        "approves (four eyes)."
+    )
 
 
 class MemberSerializer(ModelSerializer):

@@ -25,6 +25,7 @@ from .identity_serializers import (
     MemberSerializer,
     MeSerializer,
     OrganizationSerializer,
+    OrganizationSettingsSerializer,
     RoleSerializer,
     TokenCreatedSerializer,
     TokenCreateSerializer,
@@ -80,6 +81,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 
     serializer_class = OrganizationSerializer
     queryset = Organization.objects.none()
+    action_perms = {"partial_update": Perm.MANAGE_ORGANIZATION}
 
     def scoped_queryset(self):
         user = self.request.user
@@ -88,6 +90,16 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return Organization.objects.filter(
             memberships__user=user, memberships__deactivated_at__isnull=True
         )
+
+    @extend_schema(request=OrganizationSettingsSerializer, responses=OrganizationSerializer)
+    def partial_update(self, request, pk=None):
+        organization = self.get_object()
+        params = OrganizationSettingsSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        organization = services.organization_update(
+            actor=Actor.for_request(request), organization=organization, **params.validated_data
+        )
+        return Response(OrganizationSerializer(organization).data)
 
 
 class OrganizationScopedViewSet(ScopedViewSet):

@@ -277,6 +277,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 #: Periodic work, run by one ``celery beat`` process (README "Background work").
 CELERY_BEAT_SCHEDULE = {
     "webhook-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
+    "flush-share-counts": {"task": "shares.tasks.flush_share_counts", "schedule": 60.0},
+    "expire-deploy-requests": {
+        "task": "shares.tasks.expire_deploy_requests",
+        "schedule": crontab(minute=5),
+    },
     "purge-trash": {
         "task": "projects.tasks.purge_trash",
         "schedule": crontab(hour=3, minute=15),

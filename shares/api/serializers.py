@@ -6,7 +6,7 @@ from backoffice.api.identity_serializers import PersonIdField, PersonNameField
 from backoffice.api.serializers import ModelSerializer, Serializer
 from templates.api.serializers import TemplateSummarySerializer
 
-from ..models import DistributionChannel, PublicVideoShare
+from ..models import DeployRequest, DistributionChannel, PublicVideoShare
 from ..services import share_is_live
 
 
@@ -120,3 +120,41 @@ class RotatedSlugSerializer(Serializer):
     previous_slug = serializers.CharField()
     slug = serializers.CharField()
     url = serializers.CharField()
+
+
+class DeployRequestSerializer(ModelSerializer):
+    """A four-eyes PROD deploy request (SPEC §17)."""
+
+    project_id = serializers.UUIDField(read_only=True)
+    template_id = serializers.UUIDField(read_only=True)
+    requested_by = PersonIdField(source="requested_by_id")
+    requested_by_name = PersonNameField(source="requested_by")
+    decided_by = PersonIdField(source="decided_by_id")
+    decided_by_name = PersonNameField(source="decided_by")
+
+    class Meta:
+        model = DeployRequest
+        fields = [
+            "id",
+            "project_id",
+            "channel",
+            "template_id",
+            "status",
+            "created_at",
+            "expires_at",
+            "requested_by",
+            "requested_by_name",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class DeployRequestCreateSerializer(Serializer):
+    template_id = serializers.UUIDField()
+
+
+class DeployRequestRejectSerializer(Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

@@ -2,7 +2,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from .branding import BrandingViewSet
-from .views import DistributionChannelViewSet, PublicVideoShareViewSet
+from .views import DeployRequestViewSet, DistributionChannelViewSet, PublicVideoShareViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register(
@@ -14,6 +14,11 @@ router.register(
     r"Projects/(?P<projectId>[^/]+)/public-video-shares",
     PublicVideoShareViewSet,
     basename="public-video-share",
+)
+router.register(
+    r"Projects/(?P<projectId>[^/]+)/deploy-requests",
+    DeployRequestViewSet,
+    basename="deploy-request",
 )
 
 ORGANIZATION = r"Organizations/(?P<organizationId>[0-9a-f-]{36})"

@@ -5,7 +5,7 @@ Basic ``pk:sk``, ``credential_actions``); a credential restricted to some channe
 those.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -18,9 +18,12 @@ from credentials.models import ApiCredential
 from projects.api.scoped import ProjectScopedViewSet
 
 from .. import services
-from ..constants import Channel
-from ..models import DistributionChannel, PublicVideoShare
+from ..constants import Channel, DeployStatus
+from ..models import DeployRequest, DistributionChannel, PublicVideoShare
 from .serializers import (
+    DeployRequestCreateSerializer,
+    DeployRequestRejectSerializer,
+    DeployRequestSerializer,
     DistributionChannelSerializer,
     PublicVideoShareSerializer,
     PublicVideoShareWriteSerializer,
@@ -84,21 +87,27 @@ class DistributionChannelViewSet(ProjectScopedViewSet):
         request=PublishSerializer,
         responses={
             200: DistributionChannelSerializer,
+            202: DeployRequestSerializer,
             400: ProblemSerializer,
             409: ProblemSerializer,
         },
+        description="Publishes at once, except to PROD in an organization with "
+        "``requireProdApproval``: then 202 with a pending deploy request that another "
+        "ProjectManager+ approves (which publishes) or rejects.",
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, channel: str, **kwargs):
         params = PublishSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        row = services.channel_publish(
+        outcome = services.channel_publish_or_request(
             actor=Actor.for_request(request),
             project=self.project,
             channel=channel.upper(),
             template_id=params.validated_data["template_id"],
         )
-        return self._respond(row)
+        if isinstance(outcome, DeployRequest):
+            return Response(DeployRequestSerializer(outcome).data, status=status.HTTP_202_ACCEPTED)
+        return self._respond(outcome)
 
     @extend_schema(
         request=None, responses={200: DistributionChannelSerializer, 409: ProblemSerializer}
@@ -198,3 +207,77 @@ class PublicVideoShareViewSet(ProjectScopedViewSet):
                 {"previous_slug": rotated.previous_slug, "slug": share.slug, "url": share.url}
             ).data
         )
+
+
+DEPLOY_ERRORS = {400: ProblemSerializer, 403: ProblemSerializer, 409: ProblemSerializer}
+
+
+class DeployRequestViewSet(ProjectScopedViewSet):
+    """Four-eyes PROD deploys of a project (SPEC §17): anyone who sees the project reads
+    them; ProjectManager+ request, approve and reject — but never their own request."""
+
+    queryset = DeployRequest.objects.none()
+    serializer_class = DeployRequestSerializer
+    action_perms = {
+        "create": Perm.PUBLISH_CHANNELS,
+        "approve": Perm.PUBLISH_CHANNELS,
+        "reject": Perm.PUBLISH_CHANNELS,
+    }
+
+    def scoped_queryset(self):
+        requests = DeployRequest.objects.filter(project=self.project).select_related(
+            "requested_by", "decided_by"
+        )
+        wanted = self.request.query_params.get("status")
+        if self.action == "list" and wanted:
+            requests = requests.filter(status=wanted)
+        return requests
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=DeployStatus.values, description="Only these.")
+        ]
+    )
+    def list(self, request, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(DeployRequestSerializer(page, many=True).data)
+
+    def retrieve(self, request, **kwargs):
+        return Response(DeployRequestSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=DeployRequestCreateSerializer,
+        responses={201: DeployRequestSerializer, **DEPLOY_ERRORS},
+    )
+    def create(self, request, **kwargs):
+        params = DeployRequestCreateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        created = services.deploy_request_create(
+            actor=Actor.for_request(request),
+            project=self.project,
+            template_id=params.validated_data["template_id"],
+        )
+        return Response(DeployRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: DeployRequestSerializer, **DEPLOY_ERRORS})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, **kwargs):
+        decided = services.deploy_request_approve(
+            actor=Actor.for_request(request), request=self.get_object()
+        )
+        return Response(DeployRequestSerializer(decided).data)
+
+    @extend_schema(
+        request=DeployRequestRejectSerializer,
+        responses={200: DeployRequestSerializer, **DEPLOY_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, **kwargs):
+        params = DeployRequestRejectSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        decided = services.deploy_request_reject(
+            actor=Actor.for_request(request),
+            request=self.get_object(),
+            reason=params.validated_data["reason"],
+        )
+        return Response(DeployRequestSerializer(decided).data)

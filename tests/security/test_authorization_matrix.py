@@ -23,7 +23,7 @@ from backoffice.services import invitation_create, token_create, token_revoke
 from collaboration.services import project_group_link
 from credentials.services import credential_create
 from projects.services import project_activate, project_grant_set
-from shares.services import channel_publish, share_upsert
+from shares.services import channel_publish, deploy_request_create, share_upsert
 from templates.files import file_token
 from tests.backoffice.factories import member, token_for
 from tests.collaboration.factories import make_comment, make_group
@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], str] = {
     # organizations
     ("GET", "/api/Organizations"): ANY_USER_READ,
     ("GET", "/api/Organizations/{id}"): ORG_READ,
+    ("PATCH", "/api/Organizations/{id}"): ORG_ADMIN_WRITE,
     ("GET", "/api/Organizations/{organization_pk}/members"): ORG_READ,
     ("PUT", "/api/Organizations/{organization_pk}/members/{user_id}/role"): ORG_ADMIN_WRITE,
     ("POST", "/api/Organizations/{organization_pk}/members/{user_id}/deactivate"): (
@@ -152,6 +153,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/Projects/{projectId}/public-video-shares/{channel}/disable"): PM_WRITE,
     ("POST", "/api/Projects/{projectId}/public-video-shares/{channel}/restore"): PM_WRITE,
     ("POST", "/api/Projects/{projectId}/public-video-shares/{channel}/rotate-slug"): PM_WRITE,
+    # four-eyes PROD deploys (the request in the world was made by the system: anyone with
+    # the right role may decide it)
+    ("GET", "/api/Projects/{projectId}/deploy-requests"): ANY_READ,
+    ("POST", "/api/Projects/{projectId}/deploy-requests"): PM_WRITE,
+    ("GET", "/api/Projects/{projectId}/deploy-requests/{id}"): ANY_READ,
+    ("POST", "/api/Projects/{projectId}/deploy-requests/{id}/approve"): PM_WRITE,
+    ("POST", "/api/Projects/{projectId}/deploy-requests/{id}/reject"): PM_WRITE,
     # templates
     ("GET", "/api/Projects/{projectId}/templates"): ANY_READ,
     ("GET", "/api/Projects/{projectId}/templates/{id}"): ANY_READ,
@@ -244,6 +252,7 @@ def world(org, other_org, users, other_admin) -> World:
         actor=system, organization=org, url=WEBHOOK_URL, events=["share.disabled"]
     ).endpoint
     delivery = WebhookDelivery.objects.create(endpoint=webhook, event_type="x", body="{}")
+    deploy = deploy_request_create(actor=system, project=project, template_id=template.pk)
     revoked = token_create(actor=Actor.for_user(admin), user=admin, name="old", scope="write")
     token_revoke(actor=Actor.for_user(admin), token=revoked.token)
     revoked_value = revoked.value
@@ -283,6 +292,7 @@ def world(org, other_org, users, other_admin) -> World:
         "credential": str(created.credential.pk),
         "webhook_pk": str(webhook.pk),
         "delivery": str(delivery.pk),
+        "deploy": str(deploy.pk),
     }
     bodies = {
         ("POST", "/api/tokens"): {"name": "laptop", "scope": "read"},
@@ -322,6 +332,9 @@ def world(org, other_org, users, other_admin) -> World:
             "events": ["project.archived"],
         },
         ("PATCH", "/api/Organizations/{organization_pk}/webhooks/{id}"): {"description": "ERP"},
+        ("PATCH", "/api/Organizations/{id}"): {"requireProdApproval": True},
+        ("POST", "/api/Projects/{projectId}/deploy-requests"): {"templateId": str(template.pk)},
+        ("POST", "/api/Projects/{projectId}/deploy-requests/{id}/reject"): {"reason": "Later"},
     }
     query = {
         ("GET", "/api/credentials"): {"projectId": str(project.pk)},
@@ -335,6 +348,8 @@ def id_for(path: str, params: dict[str, str]) -> str:
         return params["token_id"]
     if path.startswith("/api/credentials/"):
         return params["credential"]
+    if "/deploy-requests/" in path:
+        return params["deploy"]
     if "/deliveries/" in path:
         return params["delivery"]
     if "/webhooks/" in path:
