@@ -1,8 +1,10 @@
 """Scheduled project work on Celery workers (``CELERY_BEAT_SCHEDULE``)."""
 
+import io
 from datetime import timedelta
 
 from celery import shared_task
+from django.core.management import call_command
 from django.utils import timezone
 
 from backoffice.actors import Actor
@@ -24,4 +26,6 @@ def purge_trash(older_than_days: int = 14) -> dict[str, int]:
             skipped += 1
         else:
             purged += len(outcome.project_ids)
+    # The expired Idempotency-Key records too, by the command's name (templates sits above).
+    call_command("purge_idempotency_keys", stdout=io.StringIO())
     return {"purged": purged, "skipped": skipped}

@@ -225,7 +225,7 @@ def _in_use(template: Template) -> str | None:
 class IdempotencyRecordAdmin(ProjectAccessAdmin, ReadOnlyAdmin):
     """The remembered first responses of uploads made with an ``Idempotency-Key``."""
 
-    list_display = ["key", "project", "status_code", "created_at"]
+    list_display = ["key", "caller", "operation", "project", "status_code", "created_at"]
 
     # An internal table (replays of uploads): the system Owner's only.
     def has_module_permission(self, request) -> bool:
@@ -236,7 +236,16 @@ class IdempotencyRecordAdmin(ProjectAccessAdmin, ReadOnlyAdmin):
 
     search_fields = ["key", "project__name"]
     list_select_related = ["project"]
-    fields = ["project", "key", "fingerprint", "status_code", "body", "created_at"]
+    fields = [
+        "project",
+        "caller",
+        "operation",
+        "key",
+        "fingerprint",
+        "status_code",
+        "body",
+        "created_at",
+    ]
     readonly_fields = fields
 
 

@@ -89,10 +89,18 @@ class TemplateFile(TimeStampedModel):
 
 
 class IdempotencyRecord(TimeStampedModel):
-    """The first response to an upload made with an ``Idempotency-Key``: a retry with the
-    same key and the same request gets it again; another request with that key is a 409."""
+    """The first response to a request made with an ``Idempotency-Key``: a retry by the same
+    caller, of the same operation, on the same project, with the same request, within
+    ``IDEMPOTENCY_KEY_TTL``, gets it again; another request under that scope and key is a
+    409. Another caller's key is another key (as Stripe scopes keys to the account). Records
+    expire after ``IDEMPOTENCY_KEY_TTL`` (24 h) and ``purge_idempotency_keys`` or
+    ``purge_trash`` delete them."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    #: Who made the request: ``user:<id>`` for a person (whatever token or session they
+    #: used), ``<actor kind>:<id>`` otherwise.
+    caller = models.CharField(max_length=80)
+    operation = models.CharField(max_length=40)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
@@ -101,8 +109,11 @@ class IdempotencyRecord(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "key"], name="idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["caller", "operation", "project", "key"], name="idempotency_key_unique"
+            ),
         ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status_code})"

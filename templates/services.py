@@ -9,11 +9,14 @@ import mimetypes
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from PIL import Image
 
 from backoffice.actors import Actor
@@ -228,10 +231,17 @@ def template_upload(
     try:
         with transaction.atomic():
             project = _lock_project(project)
+            scope = {
+                "caller": idempotency_caller(actor),
+                "operation": UPLOAD_OPERATION,
+                "project": project,
+                "key": idempotency_key,
+            }
             if idempotency_key:
-                record = IdempotencyRecord.objects.filter(
-                    project=project, key=idempotency_key
-                ).first()
+                record = IdempotencyRecord.objects.filter(**scope).first()
+                if record is not None and record.created_at < idempotency_cutoff():
+                    record.delete()  # expired: the key is free again
+                    record = None
                 if record is not None:
                     if record.fingerprint != fingerprint:
                         raise Conflict(
@@ -285,8 +295,7 @@ def template_upload(
                 try:
                     with transaction.atomic():
                         IdempotencyRecord.objects.create(
-                            project=project,
-                            key=idempotency_key,
+                            **scope,
                             fingerprint=fingerprint,
                             status_code=201,
                             body=body,
@@ -299,6 +308,29 @@ def template_upload(
         for name_on_disk in saved:
             default_storage.delete(name_on_disk)
         raise
+
+
+UPLOAD_OPERATION = "template_upload"
+
+
+def idempotency_caller(actor: Actor) -> str:
+    """The caller an ``Idempotency-Key`` belongs to: the person, whichever of their tokens or
+    their session sent it; else the credential or system actor."""
+    if actor.user is not None:
+        return f"user:{actor.user.pk}"
+    return f"{actor.kind}:{actor.ref_id or actor.label}"[:80]
+
+
+def idempotency_cutoff() -> datetime:
+    """Records created before this have expired."""
+    return timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+
+
+def idempotency_records_purge() -> int:
+    """Delete the expired ``Idempotency-Key`` records; returns how many. Housekeeping of an
+    internal table (a replay cache, not a business object), so no audit event."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=idempotency_cutoff()).delete()
+    return deleted
 
 
 def _lock_template(template: Template) -> tuple[Project, Template]:

@@ -1,5 +1,6 @@
 """Settings shared by every environment, read from environment variables."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -174,6 +175,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 205
 # Uploaded files larger than this go to a temporary file as they arrive (Django's default).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 INVITATION_TTL_DAYS = 7
+# Idempotency-Key records are replayed, then purged, for this long (Stripe's 24 hours).
+IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_HOURS", default=24))
 # Failed token authentications allowed per client address and window (count, seconds).
 AUTH_FAILURE_LIMIT = (env.int("AUTH_FAILURE_LIMIT", default=20), 60)
 # Requests one API credential may make per window (count, seconds), HTTP Basic reads.

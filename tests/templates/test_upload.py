@@ -3,9 +3,13 @@ cleanup on failure and Idempotency-Key."""
 
 import hashlib
 import json
+from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
 
 from backoffice.actors import Actor
 from backoffice.models import AuditEvent
@@ -376,3 +380,66 @@ def test_a_failed_request_is_not_remembered(project, developer):
     assert bad.status_code == 400
 
     assert post(developer, project, upload_form(), HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+
+
+# Idempotency-Key scope and expiry (SPEC §16) ------------------------------------------------
+
+
+def test_another_caller_s_key_is_another_key(project, developer, users, client_for):
+    """Issue 17: a ProjectManager repeating a Developer's key got the Developer's 201."""
+    manager = client_for(users["ProjectManager"])
+    assert post(developer, project, upload_form(), HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+
+    same = post(manager, project, upload_form(), HTTP_IDEMPOTENCY_KEY="k")
+    assert same.status_code == 409  # run, not replayed: that version exists
+    assert "Idempotent-Replayed" not in same
+    other = post(manager, project, upload_form(version="2.0"), HTTP_IDEMPOTENCY_KEY="k")
+    assert other.status_code == 201  # not "key used for another request"
+    assert "Idempotent-Replayed" not in other
+    assert IdempotencyRecord.objects.filter(key="k").count() == 2
+
+
+def test_the_same_person_s_other_token_shares_the_key(project, developer, users, client_for):
+    first = post(developer, project, upload_form(), HTTP_IDEMPOTENCY_KEY="k")
+    again = post(client_for(users["Developer"]), project, upload_form(), HTTP_IDEMPOTENCY_KEY="k")
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_a_key_expires_after_24_hours(project, developer):
+    assert post(developer, project, upload_form(), HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=24, seconds=1))
+
+    response = post(developer, project, upload_form(version="2.0"), HTTP_IDEMPOTENCY_KEY="k")
+
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert IdempotencyRecord.objects.get().body["version"] == "2.0"
+
+
+def test_a_key_younger_than_24_hours_still_replays(project, developer):
+    assert post(developer, project, upload_form(), HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=23, minutes=59))
+
+    response = post(developer, project, upload_form(), HTTP_IDEMPOTENCY_KEY="k")
+    assert response["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.parametrize("command", ["purge_idempotency_keys", "purge_trash"])
+def test_expired_keys_are_purged_by_a_command(command, project, developer):
+    for key in ("old", "fresh"):
+        assert (
+            post(
+                developer, project, upload_form(version=f"1.{len(key)}"), HTTP_IDEMPOTENCY_KEY=key
+            ).status_code
+            == 201
+        )
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    out = StringIO()
+
+    call_command(command, stdout=out)
+
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+    assert "Deleted 1 expired Idempotency-Key record(s)." in out.getvalue()

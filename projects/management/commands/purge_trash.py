@@ -1,5 +1,6 @@
 """``purge_trash``: delete for good what has been in the trash longer than ``--older-than``
-days (14 by default), with the files stored for it.
+days (14 by default), with the files stored for it, and the expired ``Idempotency-Key``
+records (as ``purge_idempotency_keys``).
 
 Each trash batch (a project trashed with its sub-projects) is purged in its own transaction,
 its root locked with SKIP LOCKED: two runs at once share the work instead of colliding. A
@@ -10,6 +11,7 @@ batch another run holds is simply passed over.
 
 from datetime import timedelta
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -64,6 +66,9 @@ class Command(BaseCommand):
         )
         if passed_over:
             self.stdout.write(f"{passed_over} batch(es) passed over: another run has them.")
+        if not dry_run:
+            # By name: the templates app sits above this one and is not imported here.
+            call_command("purge_idempotency_keys", stdout=self.stdout)
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was deleted."))
         if skipped:
