@@ -170,13 +170,15 @@ def _landing_html(row: tuple, signed_at: int) -> str:
     file URLs, so each process renders it once per share state and minute; a changed share
     has another row, so a page is never served stale."""
     share = LandingShare.from_row(row)
+    words = text_for(share.effective_locale)
     config = {
         "templateUrl": _file_url(share.lottie_file_id, signed_at),
         "manifestUrl": _file_url(share.manifest_file_id, signed_at),
         "data": share.personalization_data,
+        "lang": share.effective_locale or settings.LANGUAGE_CODE,
+        "labels": {"video": words["video"], "cantPlay": words["cant_play"]},
     }
     brand = share.branding
-    words = text_for(share.effective_locale)
     logo = logo_path_url(brand.logo_path)
     colour = brand.brand_colour.lstrip("#").lower()
     context = {

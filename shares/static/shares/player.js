@@ -85,7 +85,21 @@
     });
   }
 
+  // The page's language and words come with the configuration (the fragment stays here).
+  function localize(config) {
+    if (typeof config.lang === "string" && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(config.lang)) {
+      document.documentElement.lang = config.lang;
+    }
+    var labels = config.labels && typeof config.labels === "object" ? config.labels : {};
+    if (typeof labels.video === "string") {
+      document.getElementById("player-heading").textContent = labels.video;
+      container.setAttribute("aria-label", labels.video);
+    }
+    if (typeof labels.cantPlay === "string") errorNode.textContent = labels.cantPlay;
+  }
+
   function play(config) {
+    if (config) localize(config);
     var templateUrl = sameOriginUrl(config && config.templateUrl);
     if (!templateUrl) return fail();
     var manifestUrl = sameOriginUrl(config.manifestUrl);
@@ -124,6 +138,7 @@
 
   // The page's controls learn whether the animation plays (no data in the message).
   function report(playing) {
+    container.dataset.state = playing ? "playing" : "paused";
     if (window.parent !== window) window.parent.postMessage({ type: "STATE", playing: playing }, "*");
   }
 
