@@ -8,12 +8,20 @@ from uuid import UUID
 from django.db import models
 
 from .actors import Actor
+from .api.serializers import camel
 from .models import AuditEvent, Organization
 
 #: Called with each event right after it is saved, inside the service's transaction (so what
 #: they write commits or rolls back with the change). Filled by ``webhooks.apps`` (a webhook
 #: delivery per subscribed endpoint).
 event_listeners: list[Callable[[AuditEvent], None]] = []
+
+
+def camel_keys(changes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``changes`` keyed by the API's camelCase field names (``job_code`` → ``jobCode``), so
+    every event reads like the representations (SPEC §16). Only the field names change: the
+    values are stored as given."""
+    return {camel(field): value for field, value in (changes or {}).items()}
 
 
 def target(obj: models.Model, label: str | None = None) -> dict[str, str]:
@@ -62,7 +70,7 @@ def record_event(
         actor_id=actor.ref_id,
         actor_label=actor.label,
         targets=list(targets),
-        changes=dict(changes or {}),
+        changes=camel_keys(changes),
     )
     event.save()
     for listener in event_listeners:

@@ -2,10 +2,12 @@
 CSV export."""
 
 import csv
+import importlib
 import io
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -164,3 +166,40 @@ def test_the_csv_export_is_for_organization_admins(users, client_for, org):
     response = client_for(users["ProjectManager"]).get(audit_url(org, "/export"))
 
     assert_problem(response, 403)
+
+
+# camelCase changes (SPEC §16) ----------------------------------------------------------------
+
+
+def test_changes_name_the_fields_as_the_api_does(users, client_for, project):
+    client = client_for(users["ProjectManager"])
+    client.patch(
+        f"/api/Projects/{project.pk}",
+        {"jobCode": "JC-9", "externalId": "crm-9", "locale": "es-MX"},
+        format="json",
+    )
+
+    [latest, *_] = history(client, project)["items"]
+
+    assert latest["eventType"] == "PROJECT_UPDATED"
+    assert set(latest["changes"]) == {"jobCode", "externalId", "locale"}
+    created = AuditEvent.objects.get(project_id=project.pk, event_type="PROJECT_CREATED")
+    assert "jobCode" in created.changes
+    assert "job_code" not in created.changes
+
+
+def test_the_migration_camel_cases_stored_changes(project):
+    old = AuditEvent.objects.get(project_id=project.pk, event_type="PROJECT_CREATED")
+    snake = {"job_code": {"before": None, "after": "JC-1"}, "name": {"before": None, "after": "x"}}
+    AuditEvent.objects.filter(pk=old.pk).update(changes=snake)
+    untouched = AuditEvent.objects.filter(pk=old.pk).values_list("created_at", flat=True).get()
+    migration = importlib.import_module("backoffice.migrations.0006_audit_changes_camel_case")
+
+    migration.camel_case_changes(apps, None)
+
+    old.refresh_from_db()
+    assert old.changes == {
+        "jobCode": {"before": None, "after": "JC-1"},
+        "name": {"before": None, "after": "x"},
+    }
+    assert old.created_at == untouched
