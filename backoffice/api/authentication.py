@@ -57,8 +57,21 @@ class BearerTokenAuthentication(LimitedFailuresAuthentication):
         return token.user, token
 
 
+class CsrfFailed(exceptions.PermissionDenied):
+    """A session write without a valid CSRF token: its own problem ``code``, so a client
+    can tell it from a role the caller lacks."""
+
+    default_code = "csrf_failed"
+
+
 class SessionAuthentication(authentication.SessionAuthentication):
     """Session login, for active users only, with CSRF on unsafe methods."""
+
+    def enforce_csrf(self, request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as error:
+            raise CsrfFailed(str(error.detail)) from None
 
     def authenticate(self, request):
         result = super().authenticate(request)

@@ -176,6 +176,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
 _KNOWN_CODES = set(_CODE_BY_STATUS.values()) | {
     "insufficient_scope",
+    "csrf_failed",
+    "invalid_file_token",
     "role_mismatch",
     "invalid_transition",
 }

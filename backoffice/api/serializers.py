@@ -49,6 +49,8 @@ class ProblemSerializer(Serializer):
             "unauthenticated",
             "insufficient_role",
             "insufficient_scope",
+            "csrf_failed",
+            "invalid_file_token",
             "role_mismatch",
             "not_found",
             "method_not_allowed",

@@ -133,7 +133,9 @@ class TemplateFileDownloadView(APIView):
         try:
             file_id = file_id_from_token(token)
         except signing.BadSignature:
-            raise PermissionDenied("This file link is invalid or has expired.") from None
+            raise PermissionDenied(
+                "This file link is invalid or has expired.", code="invalid_file_token"
+            ) from None
         file = TemplateFile.objects.filter(pk=file_id).first()
         if file is None or not default_storage.exists(file.file.name):
             raise NotFound()

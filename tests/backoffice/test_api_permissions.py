@@ -322,6 +322,9 @@ def test_session_write_without_a_csrf_token_is_403(session_client, users):
     response = session_client.post("/api/tokens", {"name": "x"}, format="json")
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"
+    # Its own code (issue 17: it was insufficient_role, as a missing role is).
+    assert response.json()["code"] == "csrf_failed"
+    assert "CSRF" in response.json()["detail"]
     assert not users["Developer"].api_tokens.exists()
 
 

@@ -225,8 +225,9 @@ def test_tampered_url_is_a_403(project, template, users, client_for, anon):
     response = anon.get(f"/api/files/{other.pk}:{stamp}:{signature}")
 
     assert response.status_code == 403
-    assert response.json()["code"] == "insufficient_role"
-    assert anon.get(url[:-2] + "xx").status_code == 403
+    # Its own code (issue 17: it was insufficient_role, as a missing role is).
+    assert response.json()["code"] == "invalid_file_token"
+    assert anon.get(url[:-2] + "xx").json()["code"] == "invalid_file_token"
 
 
 def test_expired_url_is_a_403(project, template, users, client_for, anon, settings):
