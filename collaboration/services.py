@@ -14,6 +14,7 @@ from backoffice.models import Invitation, Membership, Organization, User
 from backoffice.roles import GUEST_ROLE_CAP, Perm, Role, role_allows
 from backoffice.services import guest_invitation_send, user_create
 from projects.constants import Visibility
+from projects.guards import ensure_writable, lock_project
 from projects.models import Project, is_guest
 from projects.services import project_grant_remove, project_grant_set
 
@@ -339,15 +340,10 @@ def project_set_visibility(*, actor: Actor, project: Project, visibility: str) -
     """Make a project Private or Organization-wide. Setting the current value changes
     nothing and records nothing. Archived projects are read-only (409)."""
     visibility = Visibility(visibility)
-    project = (
-        Project.objects.select_related("organization", "created_by")
-        .select_for_update(of=("self",))
-        .get(pk=project.pk)
-    )
+    project = lock_project(project)
     if project.visibility == visibility:
         return project
-    if project.is_archived:
-        raise Conflict("An archived project is read-only (comments excepted).")
+    ensure_writable(project)
     before = project.visibility
     project.visibility = visibility
     project.save(update_fields=["visibility", "updated_at"])

@@ -11,6 +11,7 @@ from backoffice.actors import Actor
 from backoffice.audit import record_event, target
 from backoffice.errors import Conflict, InvalidRequest
 from backoffice.models import LAST_USED_RESOLUTION
+from projects.guards import ensure_writable, lock_project
 from projects.models import Project
 
 from .constants import API_KEY_LENGTH, API_KEY_PREFIX, CHANNEL_NAMES, SECRET_LENGTH, SECRET_PREFIX
@@ -50,8 +51,8 @@ def credential_create(
         raise InvalidRequest.for_field("channels", f"Unknown channel: {', '.join(unknown)}.")
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidRequest.for_field("expiresAt", "The expiry must be in the future.")
-    if project.trashed_at is not None:
-        raise Conflict("A project in the trash can't get credentials.")
+    project = lock_project(project)  # serialized with the project's archive and trash
+    ensure_writable(project, doing="get credentials")
     secret = f"{SECRET_PREFIX}_{secrets.random_base62(SECRET_LENGTH)}"
     credential = ApiCredential.objects.create(
         project=project,

@@ -28,6 +28,7 @@ from .constants import (
     Visibility,
     grant_codename,
 )
+from .guards import ensure_writable, lock_project
 from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission, is_guest
 from .signals import deletion_guards, project_archived, stored_files, thumbnail_sources
 from .thumbnails import open_image, store_renditions
@@ -139,24 +140,11 @@ def project_create(
     return project
 
 
-def _lock(project: Project) -> Project:
-    return (
-        Project.objects.select_related("organization")
-        .select_for_update(of=("self",))
-        .get(pk=project.pk)
-    )
-
-
-def _ensure_editable(project: Project) -> None:
-    if project.is_archived:
-        raise Conflict("An archived project is read-only (comments excepted).")
-
-
 @transaction.atomic
 def project_update(*, actor: Actor, project: Project, **changes: Any) -> Project:
     """Change editable fields. The slug stays as it is when the name changes."""
-    project = _lock(project)
-    _ensure_editable(project)
+    project = lock_project(project)
+    ensure_writable(project)
     if "tags" in changes:
         changes["tags"] = normalize_tags(changes["tags"])
     if "name" in changes:
@@ -185,7 +173,7 @@ def _transition(project: Project, to: str) -> str:
 
 @transaction.atomic
 def project_activate(*, actor: Actor, project: Project) -> Project:
-    project = _lock(project)
+    project = lock_project(project)
     before = _transition(project, Status.ACTIVE)
     project.save(update_fields=["status", "updated_at"])
     _event(
@@ -198,7 +186,7 @@ def project_activate(*, actor: Actor, project: Project) -> Project:
 def project_archive(*, actor: Actor, project: Project) -> Project:
     """Archive: read-only from now on; apps above unpublish its channels in this same
     transaction (``project_archived``)."""
-    project = _lock(project)
+    project = lock_project(project)
     before = _transition(project, Status.ARCHIVED)
     project.archived_at = timezone.now()
     project.save(update_fields=["status", "archived_at", "updated_at"])
@@ -215,7 +203,7 @@ def project_delete(*, actor: Actor, project: Project) -> None:
     projects", those in the trash included) and everything that belongs to them. All or
     nothing: while a guard (e.g. a template in Production) objects to any of them, nothing
     is deleted and the 409 names that project."""
-    project = _lock(project)
+    project = lock_project(project)
     ids = [project.pk, *descendant_ids(project, live_only=False)]
     # The whole tree locked, parent first then primary-key order, before anything changes.
     below = list(
@@ -266,7 +254,7 @@ def project_grant_set(
     principal = user or group
     if principal is None or (user and group):
         raise TypeError("Grant to exactly one user or one group.")
-    project = _lock(project)
+    project = lock_project(project)
     if user is not None and role.rank > GUEST_ROLE_CAP.rank and is_guest(user, project):
         raise InvalidRequest.for_field(
             "role",
@@ -294,7 +282,7 @@ def project_grant_remove(
     *, actor: Actor, project: Project, user: User | None = None, group: Group | None = None
 ) -> None:
     principal = user or group
-    project = _lock(project)
+    project = lock_project(project)
     before = _granted_role(project, principal)
     if before is None:
         raise InvalidRequest("There is no grant to remove.")
@@ -354,7 +342,7 @@ def project_assign(*, actor: Actor, project: Project, parent: Project) -> Projec
     if project.pk not in locked or parent.pk not in locked:
         raise InvalidRequest.for_field("parentId", "No such project.")
     project, parent = locked[project.pk], locked.get(parent.pk, parent)
-    _ensure_editable(project)
+    ensure_writable(project)
     _check_parent(project, parent)
     before = project.parent_id
     if before == parent.pk:
@@ -373,8 +361,8 @@ def project_assign(*, actor: Actor, project: Project, parent: Project) -> Projec
 
 @transaction.atomic
 def project_unassign(*, actor: Actor, project: Project) -> Project:
-    project = _lock(project)
-    _ensure_editable(project)
+    project = lock_project(project)
+    ensure_writable(project)
     if project.parent_id is None:
         raise InvalidRequest("This project has no parent.")
     before = project.parent_id
@@ -411,7 +399,7 @@ def project_trash(*, actor: Actor, project: Project) -> Project:
     """Move the project and every live sub-project below it to the trash, as one batch with
     one timestamp. Nothing else changes (channels, shares, credentials stay as they are and
     stop serving because their project is trashed), so a restore is exact."""
-    project = _lock(project)
+    project = lock_project(project)
     if project.trashed_at is not None:
         raise InvalidRequest("This project is already in the trash.")
     ids = [project.pk, *descendant_ids(project)]
@@ -439,7 +427,7 @@ def project_restore(*, actor: Actor, project: Project) -> Project:
     """Bring back exactly the batch that was trashed through this project. A slug taken
     meanwhile by a live project gets a fresh one (race-free, as in ``project_create``); a
     parent still in the trash is let go (the project comes back at the top level)."""
-    project = _lock(project)
+    project = lock_project(project)
     if project.trashed_at is None:
         raise InvalidRequest("This project is not in the trash.")
     if not _trash_root(project):
@@ -597,8 +585,8 @@ def project_thumbnail_set(
     """Make the three renditions from an uploaded image or from a template's poster."""
     if (image is None) == (template_id is None):
         raise TypeError("Give exactly one of image or template_id.")
-    project = _lock(project)
-    _ensure_editable(project)
+    project = lock_project(project)
+    ensure_writable(project)
     source = "upload"
     if template_id is not None:
         poster_of = thumbnail_sources.get("template")
@@ -643,8 +631,8 @@ def project_thumbnail_set(
 
 @transaction.atomic
 def project_thumbnail_remove(*, actor: Actor, project: Project) -> Project:
-    project = _lock(project)
-    _ensure_editable(project)
+    project = lock_project(project)
+    ensure_writable(project)
     before = dict(project.thumbnail_paths)
     if not any(before.values()):
         raise InvalidRequest("This project has no thumbnail.")

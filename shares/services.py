@@ -25,6 +25,7 @@ from backoffice.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from credentials.models import ApiCredential
 from projects.api.serializers import BCP47
 from projects.constants import Status as ProjectStatus
+from projects.guards import ensure_writable, lock_project
 from projects.models import Project
 from templates.constants import Status as TemplateStatus
 from templates.models import Template
@@ -71,11 +72,7 @@ def channels_create(*, project: Project) -> list[DistributionChannel]:
 
 
 def _lock(project: Project, channel: str) -> tuple[Project, DistributionChannel]:
-    project = (
-        Project.objects.select_related("organization")
-        .select_for_update(of=("self",))
-        .get(pk=project.pk)
-    )
+    project = lock_project(project)
     try:
         name = Channel(channel)
     except ValueError:
@@ -107,8 +104,7 @@ def channel_publish(
     the current ``Production`` (re-published) or a ``Previous`` one; PROD needs an ``Active``
     project and makes the template ``Production``, the former one becoming ``Previous``."""
     project, row = _lock(project, channel)
-    if project.is_archived or project.trashed_at is not None:
-        raise Conflict("An archived project can't publish.")
+    ensure_writable(project, doing="publish")
     template = (
         Template.objects.select_for_update(of=("self",))
         .filter(project=project, pk=template_id)
@@ -169,8 +165,7 @@ def _unpublish(actor: Actor, project: Project, row: DistributionChannel) -> None
 def channel_unpublish(*, actor: Actor, project: Project, channel: str) -> DistributionChannel:
     """Stop showing a template on the channel (off PROD, the template becomes Previous)."""
     project, row = _lock(project, channel)
-    if project.is_archived:
-        raise Conflict("An archived project is read-only.")
+    ensure_writable(project)
     if row.active_template is None:
         raise Conflict(f"Nothing is published on {row.channel}.")
     _unpublish(actor, project, row)
@@ -218,23 +213,6 @@ def _channel_name(channel: str) -> Channel:
         return Channel(channel)
     except ValueError:
         raise NotFound(f"There is no channel {channel!r}.") from None
-
-
-def _lock_project(project: Project) -> Project:
-    """Lock the project row first (parent before child), so every change of a project's
-    shares is serialized: concurrent upserts of one channel can't both create."""
-    return (
-        Project.objects.select_related("organization")
-        .select_for_update(of=("self",))
-        .get(pk=project.pk)
-    )
-
-
-def _writable(project: Project) -> None:
-    if project.is_archived:
-        raise Conflict("An archived project is read-only: its shares can't change.")
-    if project.trashed_at is not None:
-        raise Conflict("A project in the trash is read-only.")
 
 
 def _is_safe_url(value: str) -> bool:
@@ -343,8 +321,8 @@ def share_upsert(
     """Create the channel's share or replace its editable fields (PUT). Idempotent: the same
     body again changes nothing and records no event."""
     name = _channel_name(channel)
-    project = _lock_project(project)
-    _writable(project)
+    project = lock_project(project)
+    ensure_writable(project, doing="change its shares")
     cleaned = share_validate(project=project, channel=name, fields=fields)
     share = PublicVideoShare.objects.filter(project=project, channel=name).first()
     if share is None:
@@ -390,7 +368,7 @@ def _save_with_fresh_slug(share: PublicVideoShare, *, update_fields=None) -> Non
 
 def _locked_share(project: Project, channel: str) -> tuple[Project, PublicVideoShare]:
     name = _channel_name(channel)
-    project = _lock_project(project)
+    project = lock_project(project)
     share = (
         PublicVideoShare.objects.select_for_update(of=("self",))
         .filter(project=project, channel=name)
@@ -399,7 +377,7 @@ def _locked_share(project: Project, channel: str) -> tuple[Project, PublicVideoS
     if share is None:
         raise NotFound(f"The project has no share on {name}.")
     share.project = project
-    _writable(project)
+    ensure_writable(project, doing="change its shares")
     return project, share
 
 

@@ -22,6 +22,7 @@ from PIL import Image
 from backoffice.actors import Actor
 from backoffice.audit import record_event, target
 from backoffice.errors import Conflict, DomainError, InvalidRequest, InvalidTransition
+from projects.guards import ensure_writable, lock_project
 from projects.models import Project
 
 from . import validation
@@ -93,19 +94,6 @@ def _event(event_type: str, actor: Actor, template: Template, changes=None, extr
         targets=[target(template), target(project), *extra],
         changes=changes,
     )
-
-
-def _lock_project(project: Project) -> Project:
-    return (
-        Project.objects.select_related("organization")
-        .select_for_update(of=("self",))
-        .get(pk=project.pk)
-    )
-
-
-def _ensure_writable(project: Project) -> None:
-    if project.is_archived:
-        raise Conflict("An archived project is read-only.")
 
 
 def _check_fields(name: str, version: str, kind: str) -> None:
@@ -230,7 +218,7 @@ def template_upload(
     saved: list[str] = []
     try:
         with transaction.atomic():
-            project = _lock_project(project)
+            project = lock_project(project)
             scope = {
                 "caller": idempotency_caller(actor),
                 "operation": UPLOAD_OPERATION,
@@ -249,7 +237,7 @@ def template_upload(
                             errors={"Idempotency-Key": ["Already used for another request."]},
                         )
                     return UploadOutcome(record.status_code, record.body, replayed=True)
-            _ensure_writable(project)
+            ensure_writable(project)
             if Template.objects.filter(project=project, name=name, version=version).exists():
                 raise Conflict(f"{name} {version} already exists in this project.")
             try:
@@ -334,7 +322,7 @@ def idempotency_records_purge() -> int:
 
 
 def _lock_template(template: Template) -> tuple[Project, Template]:
-    project = _lock_project(template.project)
+    project = lock_project(template.project)
     template = (
         Template.objects.select_for_update(of=("self",))
         .select_related("project__organization")
@@ -354,7 +342,7 @@ def _ensure_unused(template: Template, verb: str) -> None:
 def template_archive(*, actor: Actor, template: Template) -> Template:
     """Any status → Archived. Refused while a channel shows it (unpublish first)."""
     project, template = _lock_template(template)
-    _ensure_writable(project)
+    ensure_writable(project)
     if template.status == Status.ARCHIVED:
         raise InvalidTransition("The template is already archived.")
     _ensure_unused(template, "archive")
@@ -372,7 +360,7 @@ def template_delete(*, actor: Actor, template: Template) -> None:
     """Delete a template that was never in Production, with its files (removed from storage
     once the transaction commits, by the ``TemplateFile`` post-delete receiver)."""
     project, template = _lock_template(template)
-    _ensure_writable(project)
+    ensure_writable(project)
     if template.was_production or template.status == Status.PRODUCTION:
         raise Conflict("A template that was ever in Production can't be deleted.")
     _ensure_unused(template, "delete")
