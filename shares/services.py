@@ -689,8 +689,7 @@ def deploy_request_create(
     channel = Channel(channel.upper())
     if channel != Channel.PROD:
         raise InvalidRequest.for_field("channel", "Only PROD deploys need approval.")
-    if project.is_archived or project.trashed_at is not None:
-        raise Conflict("An archived project can't publish.")
+    ensure_writable(project, doing="publish")
     template = Template.objects.filter(project=project, pk=template_id).first()
     if template is None:
         raise InvalidRequest.for_field("templateId", "No template with this id in the project.")
