@@ -1,15 +1,18 @@
 """Thumbnail renditions of a project, made with Pillow and kept in the default storage under
-the project's folder (``org/<org>/projects/<project>/thumbnails/``)."""
+the project's folder (``org/<org>/projects/<project>/thumbnails/``), served through signed,
+short-lived URLs (``/api/thumbnails/<token>``) like template files."""
 
 import io
 import secrets
 import warnings
 
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from backoffice.errors import InvalidRequest
+from backoffice.signed_urls import sign, unsign
 
 #: Longest side, in pixels, of each rendition.
 RENDITIONS = {"small": 64, "medium": 256, "large": 1024}
@@ -66,8 +69,27 @@ def store_renditions(project, image: Image.Image) -> dict[str, str]:
     }
 
 
+#: Thumbnail tokens sign a storage name under this salt: a template file's token opens no
+#: thumbnail and the other way round.
+SALT = "project-thumbnail"
+FOLDER = "/thumbnails/"
+
+
+def thumbnail_url(path: str, *, signed_at: int | None = None) -> str:
+    # The storage name travels URL-safe base64 encoded: one path segment, no slashes.
+    encoded = signing.b64_encode(path.encode()).decode()
+    return f"/api/thumbnails/{sign(encoded, salt=SALT, signed_at=signed_at)}"
+
+
+def thumbnail_path_from_token(token: str) -> str:
+    """The storage name a token names; ``signing.BadSignature`` (``SignatureExpired``
+    included) when it was tampered with or has expired."""
+    return signing.b64_decode(unsign(token, salt=SALT).encode()).decode()
+
+
 def thumbnail_urls(project) -> dict[str, str | None]:
+    """Signed URLs of the renditions (no query: the paths are on the row)."""
     return {
-        name: default_storage.url(path) if path else None
+        name: thumbnail_url(path) if path else None
         for name, path in project.thumbnail_paths.items()
     }

@@ -4,6 +4,7 @@ renditions made with Pillow, removal, bad input, the role matrix, and the list's
 import io
 
 import pytest
+from django.core import signing
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -15,6 +16,7 @@ from backoffice.models import AuditEvent
 from projects.models import Project
 from projects.services import project_archive, project_thumbnail_set
 from templates.constants import FileRole
+from templates.files import file_token
 from templates.models import TemplateFile
 from tests.conftest import PRINCIPALS
 from tests.projects.factories import make_project
@@ -52,7 +54,9 @@ def test_upload_makes_three_renditions_of_the_right_size(users, client_for, org)
     )
     assert response.status_code == 200, response.content
     thumbnails = response.json()["thumbnails"]
-    assert all(thumbnails[name].startswith("http://testserver/media/org/") for name in thumbnails)
+    assert all(
+        thumbnails[name].startswith("http://testserver/api/thumbnails/") for name in thumbnails
+    )
     assert sizes(project) == {"small": (64, 32), "medium": (256, 128), "large": (1024, 512)}
     assert AuditEvent.objects.filter(event_type="THUMBNAIL_SET", project_id=project.pk).exists()
 
@@ -172,6 +176,66 @@ def test_list_with_thumbnails_runs_a_constant_number_of_queries(users, client_fo
     assert count() == few
     items = client.get("/api/Projects").json()["items"]
     assert all(item["thumbnails"]["small"] for item in items)
+
+
+# Signed URLs -------------------------------------------------------------------------------
+
+
+def _thumbnail_url(users, client_for, org) -> str:
+    project = make_project(org)
+    project_thumbnail_set(actor=SYSTEM, project=project, image=png(400, 200))
+    body = client_for(users["Viewer"]).get(f"/api/Projects/{project.pk}").json()
+    return body["thumbnails"]["medium"]
+
+
+def test_a_thumbnail_url_serves_the_png_without_a_login(users, client_for, org, anon):
+    url = _thumbnail_url(users, client_for, org)
+
+    response = anon.get(url)  # an <img> sends no credentials
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert Image.open(io.BytesIO(data)).size == (256, 128)
+
+
+def test_a_tampered_thumbnail_url_is_refused(users, client_for, org, anon):
+    url = _thumbnail_url(users, client_for, org)
+    token = url.rsplit("/", 1)[1]
+    value, rest = token.split(":", 1)
+    large = signing.b64_decode(value.encode()).decode().replace("medium", "large")
+    forged = url.replace(token, f"{signing.b64_encode(large.encode()).decode()}:{rest}")
+
+    assert_problem(anon.get(forged), 403, "insufficient_role")
+    assert_problem(anon.get(url + "x"), 403, "insufficient_role")
+
+
+def test_an_expired_thumbnail_url_is_refused(users, client_for, org, anon, settings):
+    url = _thumbnail_url(users, client_for, org)
+    settings.TEMPLATE_FILE_URL_MAX_AGE = -1
+
+    assert_problem(anon.get(url), 403, "insufficient_role")
+
+
+def test_a_template_file_token_opens_no_thumbnail(users, client_for, org, anon):
+    project = make_project(org)
+    project_thumbnail_set(actor=SYSTEM, project=project, image=png(8, 8))
+    project.refresh_from_db()
+
+    encoded = signing.b64_encode(project.thumbnail_small.encode()).decode()
+
+    response = anon.get(f"/api/thumbnails/{file_token(encoded)}")
+
+    assert response.status_code == 403
+
+
+def test_a_removed_thumbnail_is_not_found(users, client_for, org, anon, media_root):
+    url = _thumbnail_url(users, client_for, org)
+    for path in list(media_root.rglob("*.png")):
+        path.unlink()
+
+    assert_problem(anon.get(url), 404, "not_found")
 
 
 # Role matrix -------------------------------------------------------------------------------
