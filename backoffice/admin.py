@@ -325,13 +325,14 @@ class UserAdmin(
     form = UserEditForm
     add_form = UserCreationForm
     list_display = [
-        "email",
+        "email_link",
         "display_name",
         "status_badge",
         "is_staff",
         "is_superuser",
         "last_login",
     ]
+    list_display_links = None  # ``email_link``: only the rows the viewer may open
     list_filter = ["status", "is_staff", "is_superuser"]
     search_fields = ["email", "display_name"]
     ordering = ["email"]
@@ -382,6 +383,22 @@ class UserAdmin(
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self._may_open(request, obj) and super().has_view_permission(request, obj)
+
+    def get_changelist_instance(self, request):
+        """Marks the rows the viewer may open (on the rows: the admin instance is shared
+        between requests), so the list links no page that would answer 403."""
+        changelist = super().get_changelist_instance(request)
+        for user in changelist.result_list:
+            user.may_open = self._may_open(request, user)
+        return changelist
+
+    @admin.display(description="e-mail", ordering="email")
+    def email_link(self, user: User) -> str:
+        if getattr(user, "may_open", True):
+            return display.link(user, user.email)
+        return format_html(
+            '{} <small title="Only the Owner opens staff accounts">(staff)</small>', user.email
+        )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return self._may_open(request, obj) and super().has_change_permission(request, obj)
@@ -571,6 +588,25 @@ class InvitationAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
 # Audit events --------------------------------------------------------------------------
 
 
+class AuditEventTypeFilter(admin.SimpleListFilter):
+    """The kinds of event, in words ("Channel published")."""
+
+    title = "what happened"
+    parameter_name = "event_type"
+
+    def lookups(self, request, model_admin):
+        types = (
+            model_admin.get_queryset(request)
+            .order_by("event_type")
+            .values_list("event_type", flat=True)
+            .distinct()
+        )
+        return [(value, event_in_words(value)) for value in types]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event_type=self.value()) if self.value() else queryset
+
+
 class AuditOrganizationFilter(admin.SimpleListFilter):
     """The staff user's organizations (every one for the Owner), not a scan of the trail."""
 
@@ -656,7 +692,7 @@ class AuditEventAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
         AuditProjectFilter,
         AuditActorFilter,
         "actor_kind",
-        "event_type",
+        AuditEventTypeFilter,
     ]
     date_hierarchy = "created_at"
     search_fields = ["event_type", "actor_label"]
@@ -733,7 +769,9 @@ class AuditEventAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
         words = actor_in_words(event)
         if event.actor_user_id:
             return format_html(
-                '{} <a href="?actor={}" title="Only this actor">⧩</a>', words, event.actor_user_id
+                '{} <a href="?actor={}" class="filter-link" title="Only this actor">only</a>',
+                words,
+                event.actor_user_id,
             )
         return words
 

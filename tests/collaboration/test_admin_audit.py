@@ -92,10 +92,12 @@ def test_the_audit_list_names_projects_and_filters_by_project_actor_and_type(
     assert 'class="toplinks"' in listing  # the date hierarchy
     assert "Project created" in only_project
     assert ">Oro</a>" not in only_project
+    assert ">Project created</a>" in listing  # the type filter, in words
     assert "Plata" in only_actor
     assert ">Oro</a>" not in only_actor
-    assert "Project activated" in only_type
-    assert "Project created" not in only_type
+    results = only_type.split('id="result_list"')[1].split("</table>")[0]
+    assert "Project activated" in results
+    assert "Project created" not in results
     assert "Plata" in only_org
 
 
