@@ -5,6 +5,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, Sum
 
 from backoffice.errors import InvalidRequest
+from projects.api.scoped import guest_context
 
 from .api.serializers import TemplateSummarySerializer
 from .constants import FileRole, Kind, Status
@@ -14,7 +15,8 @@ from .models import Template, TemplateFile
 def templates_section(project, request) -> list[dict]:
     """The project's templates, newest first, in one query."""
     templates = Template.objects.filter(project=project)
-    return TemplateSummarySerializer(templates, many=True).data
+    context = guest_context(request, project)
+    return TemplateSummarySerializer(templates, many=True, context=context).data
 
 
 def production_template_guard(project) -> str | None:

@@ -28,12 +28,20 @@ class MeSerializer(ModelSerializer):
         fields = ["id", "email", "display_name", "status", "is_owner", "memberships"]
 
 
-def person_name(user: User | None) -> str | None:
+#: Set in a serializer's context when the caller is a guest of the project the data belongs
+#: to (no active membership in its organization): people are then named without e-mails
+#: (SPEC §16). Views nested under a project set it (``projects.api.scoped``).
+AS_GUEST = "as_guest"
+#: How a guest reads the name of someone who has no display name.
+UNNAMED = "Unnamed user"
+
+
+def person_name(user: User | None, *, for_guest: bool = False) -> str | None:
     """How a representation names a person: the display name, else the e-mail (seed 001's
-    ``created_by``)."""
+    ``created_by``) — never the e-mail to a guest of the project (``UNNAMED`` instead)."""
     if user is None:
         return None
-    return user.display_name or user.email
+    return user.display_name or (UNNAMED if for_guest else user.email)
 
 
 class PersonIdField(serializers.UUIDField):
@@ -56,7 +64,7 @@ class PersonNameField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_representation(self, user: User) -> str | None:
-        return person_name(user)
+        return person_name(user, for_guest=bool(self.context.get(AS_GUEST)))
 
 
 class UserSummarySerializer(ModelSerializer):

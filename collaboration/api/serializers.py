@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backoffice.api.identity_serializers import UserSummarySerializer
+from backoffice.api.identity_serializers import AS_GUEST, UNNAMED, UserSummarySerializer
 from backoffice.api.serializers import ModelSerializer, Serializer, camel
 from backoffice.models import AuditEvent
 from backoffice.roles import as_guest
@@ -12,16 +12,11 @@ from projects.constants import GRANTABLE_ROLES, ROLE_BY_CODENAME
 from ..models import MAX_MESSAGE_LENGTH, Comment, UserGroup
 from ..services import MENTION
 
-#: Set in a serializer's context when the caller is a guest of the project (SPEC §16): host
-#: people are then shown as ``{id, displayName}`` only — no e-mail, organization role, status
-#: or token prefix.
-AS_GUEST = "as_guest"
 #: ``{user id: display name}`` of the people a page of events names, for a guest caller.
 NAMES = "names"
 #: ``{comment id: {lower-case e-mail: display name}}``: whom the comments of a page of events
 #: mention, as each comment shows them.
 NAMES_BY_EMAIL = "names_by_email"
-UNNAMED = "Unnamed user"
 
 
 class GuestRedacted:

@@ -20,7 +20,6 @@ from backoffice.actors import Actor
 from backoffice.api.identity_views import OrganizationScopedViewSet
 from backoffice.api.pagination import CursorPagination
 from backoffice.models import AuditEvent, User
-from backoffice.permissions import active_org_roles, is_credential
 from backoffice.roles import Perm
 from projects.api.scoped import ProjectScopedViewSet
 from projects.api.serializers import ProjectDetailSerializer
@@ -56,29 +55,10 @@ def _user_or_404(user_id: str) -> User:
     return get_object_or_404(User, pk=user_id)
 
 
-def sees_as_guest(user: User, project) -> bool:
-    """The caller reaches the project only through a grant (no active membership in its
-    organization): they see its people as ``{id, displayName}`` (SPEC §16)."""
-    if user.is_owner or is_credential(user):
-        return False
-    return project.organization_id not in active_org_roles(user)
-
-
-class GuestAwareMixin:
-    """Tells the serializers whether the caller is a guest of the project."""
-
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        context[AS_GUEST] = sees_as_guest(self.request.user, self.project)
-        return context
-
-
 # Comments -------------------------------------------------------------------------------
 
 
-class CommentViewSet(
-    GuestAwareMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet
-):
+class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectScopedViewSet):
     """Comments of a project, newest first. Every role that sees the project comments, on
     archived projects too; only the author edits; the author or an admin deletes."""
 
@@ -127,7 +107,7 @@ class CommentViewSet(
 # Members ----------------------------------------------------------------------------------
 
 
-class MemberViewSet(GuestAwareMixin, ProjectScopedViewSet):
+class MemberViewSet(ProjectScopedViewSet):
     """Direct grants: ``GET …/members``, ``PUT/DELETE …/members/{userId}``."""
 
     queryset = ProjectUserObjectPermission.objects.none()
@@ -176,7 +156,7 @@ class MemberViewSet(GuestAwareMixin, ProjectScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AllUsersViewSet(GuestAwareMixin, ProjectScopedViewSet):
+class AllUsersViewSet(ProjectScopedViewSet):
     """Everyone who sees the project, why, and their effective role."""
 
     queryset = ProjectUserObjectPermission.objects.none()
@@ -362,7 +342,7 @@ class VisibilityViewSet(ProjectScopedViewSet):
 # History and the audit log ----------------------------------------------------------------
 
 
-class HistoryViewSet(GuestAwareMixin, mixins.ListModelMixin, ProjectScopedViewSet):
+class HistoryViewSet(mixins.ListModelMixin, ProjectScopedViewSet):
     """The project's audit events, newest first, cursor paged. A guest sees the people of
     the events by display name (one more query per page)."""
 

@@ -9,9 +9,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from backoffice.actors import Actor
+from backoffice.api.identity_serializers import AS_GUEST
 from backoffice.api.viewsets import ScopedViewSet
 from backoffice.roles import Perm
-from projects.api.scoped import find_visible_project
+from projects.api.scoped import caller_is_guest, find_visible_project
 from projects.models import Project
 
 from .. import services
@@ -60,6 +61,17 @@ class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     def check_object_permissions(self, request, obj: ApiCredential) -> None:
         super().check_object_permissions(request, obj)
         self.check_role(obj.project)
+        self.object_project = obj.project
+
+    def get_serializer_context(self) -> dict:
+        """A guest of the project reads its people without e-mails (SPEC §16)."""
+        context = super().get_serializer_context()
+        project = getattr(self, "object_project", None)
+        if project is None and self.action == "list":
+            project = self.project
+        if project is not None:
+            context[AS_GUEST] = caller_is_guest(self.request.user, project)
+        return context
 
     @extend_schema(
         parameters=[OpenApiParameter("projectId", str, required=True, description="Id or slug.")]

@@ -11,8 +11,10 @@ from uuid import UUID
 from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 
+from backoffice.api.identity_serializers import AS_GUEST
 from backoffice.api.viewsets import ScopedViewSet
 from backoffice.models import User
+from backoffice.permissions import active_org_roles, is_credential
 
 from ..models import Project
 
@@ -41,6 +43,21 @@ def one_by_id_or_slug(projects: QuerySet[Project], lookup: str) -> Project:
     return found[0]
 
 
+def caller_is_guest(user: User, project: Project) -> bool:
+    """The caller reaches the project only through a grant (no active membership in its
+    organization): they see its people as ``{id, displayName}``, never their e-mails
+    (SPEC §16). The Owner and API credentials are never guests."""
+    if not user.is_authenticated or user.is_owner or is_credential(user):
+        return False
+    return project.organization_id not in active_org_roles(user)
+
+
+def guest_context(request, project: Project) -> dict:
+    """The serializer context of data of ``project`` shown to ``request``'s caller (the
+    detail's sections of other apps use it)."""
+    return {AS_GUEST: caller_is_guest(request.user, project)}
+
+
 class ProjectScopedViewSet(ScopedViewSet):
     """Subclasses scope their queryset with ``self.project``. The URL names the project
     ``projectId`` (as the OpenAPI paths show it); ``project_pk`` is accepted too."""
@@ -56,3 +73,9 @@ class ProjectScopedViewSet(ScopedViewSet):
 
     def permission_scope(self) -> Project:
         return self.project
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):  # the schema has no project
+            context[AS_GUEST] = caller_is_guest(self.request.user, self.project)
+        return context

@@ -80,6 +80,7 @@ class ProjectSerializer(ModelSerializer):
         keeps both paths equal (``test_list_representation_matches_the_declared_fields``)."""
         fields = self.fields
         datetime = fields["createdAt"].to_representation
+        ownership = self.get_ownership(project)
         return {
             "id": str(project.id),
             "organizationId": str(project.organization_id),
@@ -95,12 +96,14 @@ class ProjectSerializer(ModelSerializer):
             "parentId": None if project.parent_id is None else str(project.parent_id),
             "locale": project.locale,
             "effectiveLocale": project.effective_locale,
-            "ownership": self.get_ownership(project),
+            "ownership": ownership,
             "commentCount": int(getattr(project, "comment_count", 0)),
             "thumbnails": self.get_thumbnails(project),
             "createdAt": datetime(project.created_at),
             "createdBy": None if project.created_by_id is None else str(project.created_by_id),
-            "createdByName": person_name(project.created_by),
+            "createdByName": person_name(
+                project.created_by, for_guest=ownership == Ownership.EXTERNAL
+            ),
             "updatedAt": datetime(project.updated_at),
             "archivedAt": datetime(project.archived_at),
             "trashedAt": datetime(project.trashed_at),

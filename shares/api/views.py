@@ -77,7 +77,9 @@ class DistributionChannelViewSet(ProjectScopedViewSet):
     @extend_schema(responses=DistributionChannelSerializer(many=True))
     def list(self, request, **kwargs):
         rows = for_caller(request, services.channels_of(self.project))
-        return Response(redacted(request, DistributionChannelSerializer(rows, many=True).data))
+        context = self.get_serializer_context()
+        data = DistributionChannelSerializer(rows, many=True, context=context).data
+        return Response(redacted(request, data))
 
     def _respond(self, row: DistributionChannel) -> Response:
         row = next(r for r in services.channels_of(self.project) if r.pk == row.pk)
@@ -149,7 +151,9 @@ class PublicVideoShareViewSet(ProjectScopedViewSet):
     @extend_schema(responses=PublicVideoShareSerializer(many=True))
     def list(self, request, **kwargs):
         rows = for_caller(request, services.shares_of(self.project))
-        return Response(redacted(request, PublicVideoShareSerializer(rows, many=True).data))
+        context = self.get_serializer_context()
+        data = PublicVideoShareSerializer(rows, many=True, context=context).data
+        return Response(redacted(request, data))
 
     @extend_schema(responses={200: PublicVideoShareSerializer, 404: ProblemSerializer})
     def retrieve(self, request, channel: str, **kwargs):
@@ -157,7 +161,8 @@ class PublicVideoShareViewSet(ProjectScopedViewSet):
         row = next((r for r in rows if r.channel == channel.upper()), None)
         if row is None:
             raise NotFound()
-        return Response(redacted(request, PublicVideoShareSerializer(row).data))
+        context = self.get_serializer_context()
+        return Response(redacted(request, PublicVideoShareSerializer(row, context=context).data))
 
     @extend_schema(
         request=PublicVideoShareWriteSerializer,

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from backoffice.actors import Actor
 from backoffice.roles import Role
 from tests.backoffice.factories import MembershipFactory, member
 from tests.collaboration.factories import grant, make_comment, make_group
@@ -186,3 +187,37 @@ def test_a_guests_mentions_tell_them_nothing_about_who_exists(host):
     # The host's members read what the guest wrote.
     [mine, _] = get(Client(host["creator"]), f"{base}/comments")["items"][:2]
     assert mine["message"] == "Hi @nobody@banco.example"
+
+
+def test_a_guest_reads_the_project_and_what_it_holds_without_host_e_mails(host):
+    """The creators and publishers of the project, its templates, channels, shares and
+    credentials are named without e-mails to a guest (a host member sees them)."""
+    from credentials.services import credential_create
+    from shares.services import channel_publish, share_upsert
+    from tests.templates.helpers import make_template
+
+    project, creator = host["project"], host["creator"]
+    creator.display_name = ""  # the e-mail would be the fallback name
+    creator.save(update_fields=["display_name"])
+    actor = Actor.for_user(creator)
+    template = make_template(project, creator)
+    channel_publish(actor=actor, project=project, channel="DEV", template_id=template.pk)
+    share_upsert(actor=actor, project=project, channel="DEV", fields={"public_title": "Offer"})
+    credential_create(actor=actor, project=project, name="CRM")
+    base = f"/api/Projects/{project.pk}"
+    reads = [
+        base,
+        "/api/Projects",
+        f"{base}/templates",
+        f"{base}/templates/{template.pk}",
+        f"{base}/distribution-channels",
+        f"{base}/public-video-shares",
+        f"/api/credentials?projectId={project.pk}",
+    ]
+
+    guest, member_client = Client(host["guest"]), Client(host["designer"])
+    for url in reads:
+        response = guest.get(url)
+        assert response.status_code in (200, 403), (url, response.status_code)
+        assert creator.email not in response.content.decode(), url
+    assert creator.email in member_client.get(base).content.decode()
