@@ -253,6 +253,7 @@ SPECTACULAR_SETTINGS = {
         "TemplateFileRoleEnum": "templates.api.serializers.FILE_ROLES",
         "GrantRoleEnum": "collaboration.api.serializers.GRANT_ROLES",
         "RoleEnum": "backoffice.roles.Role",
+        "ChannelEnum": "shares.constants.Channel",
         "WebhookEventTypeEnum": "webhooks.constants.EVENT_NAMES",
         "WebhookEndpointStatusEnum": "webhooks.constants.EndpointStatus",
         "WebhookDeliveryStatusEnum": "webhooks.constants.DeliveryStatus",
