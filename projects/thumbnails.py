@@ -3,6 +3,7 @@ the project's folder (``org/<org>/projects/<project>/thumbnails/``), served thro
 short-lived URLs (``/api/thumbnails/<token>``) like template files."""
 
 import io
+import math
 import secrets
 import warnings
 
@@ -18,6 +19,13 @@ from backoffice.signed_urls import sign, unsign
 RENDITIONS = {"small": 64, "medium": 256, "large": 1024}
 #: Larger images are refused before decoding (a decompression bomb guard).
 MAX_PIXELS = 50_000_000
+#: ...and so are images whose decoded pixels would take more memory than this: decoding is
+#: the one full-size copy made (it is reduced to twice the largest rendition before anything
+#: else), so a worker grows by about this much at most on any accepted image
+#: (tests/reliability/test_image_memory.py measures it). 3500 x 3500 RGBA fits.
+MAX_DECODED_BYTES = 48 * 1024 * 1024
+#: Bytes per pixel of Pillow's modes once decoded (others count 4).
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "I;16": 2, "RGB": 3, "YCbCr": 3}
 
 
 def _bad_image(field: str) -> InvalidRequest:
@@ -25,15 +33,25 @@ def _bad_image(field: str) -> InvalidRequest:
 
 
 def open_image(data: bytes, field: str = "image") -> Image.Image:
-    """The decoded image, verified by content (never by name); 400 when it is not one."""
+    """The decoded image, verified by content (never by name), no larger than twice the
+    largest rendition; 400 when it is not an image or too large to decode."""
+    largest = max(RENDITIONS.values())
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             Image.open(io.BytesIO(data)).verify()  # structure check; the image is then unusable
             image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
+            # JPEG decodes at 1/2, 1/4 or 1/8 scale when that is enough (a no-op otherwise).
+            image.draft("RGB", (largest, largest))
+            pixels = image.width * image.height
+            decoded = pixels * _BYTES_PER_PIXEL.get(image.mode, 4)
+            if pixels > MAX_PIXELS or decoded > MAX_DECODED_BYTES:
                 raise InvalidRequest.for_field(field, "The image is too large (pixels).")
             image.load()
+            factor = math.ceil(max(image.size) / (2 * largest))
+            if factor > 1:  # a box reduction first, the large copy freed at once
+                image = image.reduce(factor)
+            image = ImageOps.exif_transpose(image)
     except InvalidRequest:
         raise
     except (
@@ -45,7 +63,7 @@ def open_image(data: bytes, field: str = "image") -> Image.Image:
         ValueError,
     ):
         raise _bad_image(field) from None
-    return ImageOps.exif_transpose(image)
+    return image
 
 
 def render(image: Image.Image, size: int) -> bytes:

@@ -7,6 +7,7 @@ DEBUG = False
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/postgres"),
 }
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # as base.py
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".test-media")
