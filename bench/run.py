@@ -74,7 +74,8 @@ end
 def database_url(size: int) -> str:
     """The bench database of a size: ``percus_bench_h1k``, ``…_h100k``, ``…_h1m``."""
     label = f"{size // 1_000_000}m" if size % 1_000_000 == 0 else f"{size // 1000}k"
-    return f"postgres://postgres@127.0.0.1:5432/percus_bench_h{label}"
+    prefix = os.environ.get("BENCH_DATABASE_PREFIX", "percus_bench_h")
+    return f"postgres://postgres@127.0.0.1:5432/{prefix}{label}"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -87,6 +88,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=int, default=5, help="saturated, per scenario")
     parser.add_argument("--connections", type=int, default=8, help="connections under load")
     parser.add_argument("--no-export", action="store_true", help="skip the CSV export")
+    parser.add_argument(
+        "--cache-url",
+        default="",
+        help="CACHE_URL of the server, e.g. redis://127.0.0.1:6379/6 (as in production: "
+        "counts and the public pages' rows in Redis); default: local memory",
+    )
+    parser.add_argument(
+        "--public-only",
+        action="store_true",
+        help="only the floor and the public pages (landing page, CTA, manifest)",
+    )
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)  # the child's size
     parser.add_argument("--json", help=argparse.SUPPRESS)  # where the child writes
@@ -204,6 +216,7 @@ def scenarios(facts: dict, tokens: dict[str, str]) -> list[Scenario]:
         # The floor again, next to the pages compared with it: a shared machine drifts.
         Scenario("floor: /healthz (again)", "anonymous", "/healthz"),
         Scenario("landing page", "anonymous", f"/v/{facts['share_slug']}"),
+        Scenario("CTA redirect", "anonymous", f"/v/{facts['share_slug']}/cta"),
         Scenario(
             "embed manifest",
             "key",
@@ -408,6 +421,8 @@ def measure(size: int, args: argparse.Namespace) -> dict:
         AUTH_FAILURE_LIMIT=HIGH_LIMIT,
         ALLOWED_HOSTS=HOST,
     )
+    if args.cache_url:
+        env["CACHE_URL"] = args.cache_url
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
@@ -421,6 +436,9 @@ def measure(size: int, args: argparse.Namespace) -> dict:
     facts = dataset_facts()
     tokens = {email: make_token(email)[0] for email in (ADMIN, GUEST)}
     items = scenarios(facts, tokens)
+    if args.public_only:
+        public = ("floor", "landing page", "CTA redirect", "embed manifest")
+        items = [item for item in items if item.name.startswith(public)]
     count_queries(items)
     connection.close()
     log_path = Path(tempfile.gettempdir()) / f"bench-run-{os.getpid()}.log"
@@ -598,7 +616,7 @@ def write_report(path: str, args, machine: dict, results: list[dict], started) -
         f"- code: {machine['commit'] or 'unknown'}",
         f"- server: gunicorn, {args.workers} sync workers, `backoffice.settings.production`, "
         "DEBUG off, CONN_MAX_AGE=60, PostgreSQL; public and credential rate limits raised "
-        "for the run",
+        f"for the run; cache: {args.cache_url or 'local memory (no Redis)'}",
         f"- load: wrk on the same machine (it shares the CPUs with gunicorn and PostgreSQL), "
         f"after 1 s of warm-up per scenario. **Latency**: 1 connection for "
         f"{args.latency_seconds} s (p50/p95/p99, and that connection's req/s). "

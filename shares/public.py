@@ -27,13 +27,23 @@ from templates.constants import FileRole
 from templates.files import file_url, signing_time
 
 from . import counting
-from .public_cache import first_this_minute
-from .public_reads import Credential, EmbedChannel, LandingShare, embed_channel, landing_share
+from .public_cache import first_this_minute, hot_lookup, hot_store, key_ident, uncount
+from .public_reads import (
+    SLUG,
+    Credential,
+    EmbedChannel,
+    LandingShare,
+    embed_channel,
+    embed_rows,
+    landing_row,
+    landing_share,
+)
 from .public_text import GONE, TOO_MANY, text_for
 from .public_urls import LOGO_PATH, logo_path_url
 from .services import logo_folder
 
 API_KEY_HEADER = "X-Percus-Api-Key"
+SLUG_LENGTH = 64  # PublicVideoShare.slug's max_length
 
 
 # Headers ------------------------------------------------------------------------------------
@@ -125,20 +135,48 @@ def _file_url(file_id: UUID | None, signed_at: int) -> str | None:
     return file_url(file_id, signed_at=signed_at) if file_id is not None else None
 
 
-def _open_share(request, slug: str) -> tuple[LandingShare | None, HttpResponse | None]:
-    """The playable share behind a public URL, or the response that refuses it (429 for a
-    client over its limit, else the 404/410 notice)."""
-    wait = _limited("public-page", settings.PUBLIC_RATE_LIMIT, client_ident(request))
-    if wait is not None:
-        return None, _too_many(wait)
-    share = landing_share(slug)
+def _open_share(request, slug: str, kind: str) -> tuple[LandingShare | None, HttpResponse | None]:
+    """The playable share behind a public URL, counted as a view or CTA click (``kind``), or
+    the response that refuses it (429 for a client over its limit, else the 404/410
+    notice). With Redis, a cached share costs one round trip for the limit, the row, the
+    count and the credential's minute together (``public_cache.hot_lookup``), no query."""
+    ident = client_ident(request)
+    budget, window = settings.PUBLIC_RATE_LIMIT
+    hot = None
+    if len(slug) <= SLUG_LENGTH and SLUG.fullmatch(slug):
+        limits = [("public-page", ident, budget, window)]
+        hot = hot_lookup("landing", slug, limits=limits, count=kind, claim=True)
+    counted = claimed = False
+    if hot is None:  # no Redis (or it failed), or a slug no share can have
+        wait = _limited("public-page", settings.PUBLIC_RATE_LIMIT, ident)
+        if wait is not None:
+            return None, _too_many(wait)
+        share = landing_share(slug)
+    elif hot.wait:
+        return None, _too_many(hot.wait)
+    elif hot.hit:
+        share = LandingShare.from_row(hot.value) if hot.value is not None else None
+        counted, claimed = hot.counted, hot.claimed
+    else:  # a miss: read, and store under the generation the script saw
+        row = landing_row(slug)
+        hot_store("landing", slug, hot.value, row, *((row[0], row[13]) if row else ()))
+        share = LandingShare.from_row(row) if row is not None else None
     if share is None:
         return None, _unavailable(404)
     status, notice = share.availability(timezone.now())
-    if status != 200:
-        return None, _unavailable(status, notice, share.effective_locale)
+    if status != 200 or (kind == counting.CTA_CLICKS and not share.cta_url):
+        if counted:
+            uncount(share.id, kind)
+        return None, _unavailable(
+            status if status != 200 else 404, notice or GONE, share.effective_locale
+        )
+    if not counted:
+        counting.record(share.id, kind)
     if share.credential is not None:
-        _mark_used(share.credential)
+        if claimed:
+            credential_mark_used(share.credential.id, None)
+        elif hot is None or not hot.hit:
+            _mark_used(share.credential)
     return share, None
 
 
@@ -157,10 +195,9 @@ def player_fragment(config: dict) -> str:
 
 @require_GET
 def landing(request, slug: str):
-    share, refusal = _open_share(request, slug)
+    share, refusal = _open_share(request, slug, counting.VIEWS)
     if refusal is not None:
         return refusal
-    counting.record(share.id, counting.VIEWS)
     return _harden(HttpResponse(_landing_html(share.row, signing_time())))
 
 
@@ -198,12 +235,9 @@ def _landing_html(row: tuple, signed_at: int) -> str:
 
 @require_GET
 def cta(request, slug: str):
-    share, refusal = _open_share(request, slug)
+    share, refusal = _open_share(request, slug, counting.CTA_CLICKS)
     if refusal is not None:
         return refusal
-    if not share.cta_url:
-        return _unavailable(404, GONE, share.effective_locale)
-    counting.record(share.id, counting.CTA_CLICKS)
     response = HttpResponseRedirect(share.cta_url)  # only ever the stored URL
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
@@ -339,24 +373,51 @@ def embed_manifest(request):
         response = _problem(405, "Only GET is allowed.", code="method_not_allowed")
         response["Allow"] = "GET, OPTIONS"
         return response
-    wait = _limited("embed-client", settings.PUBLIC_RATE_LIMIT, client_ident(request))
-    if wait is not None:
-        response = _problem(429, "Too many requests.", code="rate_limited")
-        response["Retry-After"] = str(wait)
-        return response
+    ident = client_ident(request)
     api_key = request.headers.get(API_KEY_HEADER, "").strip()
-    if not api_key:
-        return _problem(401, f"The {API_KEY_HEADER} header is required.", code="unauthenticated")
-    wait = _limited("embed-key", settings.CREDENTIAL_RATE_LIMIT, api_key[:40])
-    if wait is not None:
-        response = _problem(429, "Too many requests for this key.", code="rate_limited")
-        response["Retry-After"] = str(wait)
-        return response
     handle = request.GET.get("channelHandle", "")
-    found = embed_channel(api_key, handle if len(handle) <= 32 else "")
+    handle = handle if len(handle) <= 32 else ""
+    hot = None
+    if api_key and len(api_key) <= 40:
+        limits = [
+            ("embed-client", ident, *settings.PUBLIC_RATE_LIMIT),
+            ("embed-key", api_key, *settings.CREDENTIAL_RATE_LIMIT),
+        ]
+        hot = hot_lookup("embed", key_ident(api_key, handle), limits=limits, claim=True)
+    if hot is not None and hot.wait:
+        response = _problem(429, "Too many requests.", code="rate_limited")
+        response["Retry-After"] = str(hot.wait)
+        return response
+    if hot is None:
+        wait = _limited("embed-client", settings.PUBLIC_RATE_LIMIT, ident)
+        if wait is not None:
+            response = _problem(429, "Too many requests.", code="rate_limited")
+            response["Retry-After"] = str(wait)
+            return response
+        if not api_key:
+            return _problem(
+                401, f"The {API_KEY_HEADER} header is required.", code="unauthenticated"
+            )
+        wait = _limited("embed-key", settings.CREDENTIAL_RATE_LIMIT, api_key[:40])
+        if wait is not None:
+            response = _problem(429, "Too many requests for this key.", code="rate_limited")
+            response["Retry-After"] = str(wait)
+            return response
+        found = embed_channel(api_key, handle)
+    elif hot.hit:
+        found = EmbedChannel.from_rows(hot.value) if hot.value else None
+    else:
+        rows = embed_rows(api_key, handle)
+        hot_store(
+            "embed", key_ident(api_key, handle), hot.value, rows, None, rows[0][0] if rows else None
+        )
+        found = EmbedChannel.from_rows(rows) if rows else None
     if found is None or not found.credential.is_active(timezone.now()):
         return _problem(401, "This API key is unknown, revoked or expired.", code="unauthenticated")
-    _mark_used(found.credential)
+    if hot is not None and hot.claimed:
+        credential_mark_used(found.credential.id, None)
+    elif hot is None or not hot.hit:
+        _mark_used(found.credential)
     if found.channel_project_id not in (None, found.project_id):
         return _problem(401, "This API key belongs to another project.", code="unauthenticated")
     if (

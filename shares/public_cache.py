@@ -18,16 +18,21 @@ With the local-memory cache (the embedded default) nothing is cached here: each 
 would keep its own copy that the others' changes can't reach.
 """
 
+import datetime as dt
 import hashlib
 import logging
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
+from django.utils import timezone
 from redis.exceptions import RedisError
+
+from .counting import CTA_CLICKS, PENDING_KEY, VIEWS, _day_field, _total_field, today
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +133,132 @@ def invalidate() -> None:
 def on_model_change(sender, **kwargs) -> None:
     """``post_save``/``post_delete`` receiver (raw fixture loads included)."""
     invalidate()
+
+
+# The hot path in one round trip ---------------------------------------------------------------
+
+# KEYS[1] the generation. ARGV: [1] the entry key's prefix, [2] its ident, [3] the number of
+# rate limits n, then n triples (key, window seconds, budget), then the pending-counts hash,
+# the day, the count kind ("" for none), and the claim key's prefix ("" for none).
+# Returns {wait, generation, entry, counted, claimed}: wait > 0 when a limit refused (nothing
+# else done); on a hit the share's view or click is counted and the credential's minute
+# claimed, from the ids the entry's header names.
+_HOT = """
+local n = tonumber(ARGV[3])
+for i = 0, n - 1 do
+  local key, window, budget = ARGV[4 + i * 3], tonumber(ARGV[5 + i * 3]), tonumber(ARGV[6 + i * 3])
+  redis.call('SET', key, 0, 'EX', window, 'NX')
+  if redis.call('INCR', key) > budget then return {window, '', false, 0, 0} end
+end
+local rest = 4 + n * 3
+local generation = redis.call('GET', KEYS[1]) or '0'
+local entry = redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])
+local counted, claimed = 0, 0
+if entry then
+  local first = string.find(entry, '\\n', 1, true)
+  local second = string.find(entry, '\\n', first + 1, true)
+  local count_id = string.sub(entry, 1, first - 1)
+  local claim_id = string.sub(entry, first + 1, second - 1)
+  local kind = ARGV[rest + 2]
+  if kind ~= '' and count_id ~= '' then
+    redis.call('HINCRBY', ARGV[rest], 'd|' .. ARGV[rest + 1] .. '|' .. count_id .. '|' .. kind, 1)
+    redis.call('HINCRBY', ARGV[rest], 't|' .. count_id .. '|' .. kind, 1)
+    counted = 1
+  end
+  if ARGV[rest + 3] ~= '' and claim_id ~= '' then
+    if redis.call('SET', ARGV[rest + 3] .. claim_id, 1, 'NX', 'EX', 60) then claimed = 1 end
+  end
+end
+return {0, generation, entry or false, counted, claimed}
+"""
+
+
+@dataclass
+class Hot:
+    """What the hot path's round trip found."""
+
+    wait: int = 0  # > 0: refused by a rate limit, retry after that many seconds
+    hit: bool = False
+    value: Any = None
+    counted: bool = False  # the view or click is already counted (on a hit)
+    claimed: bool = False  # this request may write the credential's lastUsedAt
+
+
+def _header(count_id: Any, claim_id: Any) -> bytes:
+    return f"{count_id or ''}\n{claim_id or ''}\n".encode()
+
+
+def hot_lookup(
+    kind: str,
+    ident: str,
+    *,
+    limits: Sequence[tuple[str, str, int, int]],
+    count: str = "",
+    claim: bool = False,
+) -> Hot | None:
+    """Rate limits (``(scope, ident, budget, window)``, the keys ``backoffice.ratelimit``
+    uses), the cached entry, and on a hit the count of the view (``count``: ``"v"``/``"c"``)
+    and the credential's minute (``claim``), in one Lua script: one round trip for a hit.
+    None without Redis or when Redis fails (the caller takes the ordinary path)."""
+    found = _redis()
+    if found is None:
+        return None
+    client, cache = found
+    args: list[Any] = [cache.make_key(f"public:{kind}:"), ident, len(limits)]
+    for scope, who, budget, window in limits:
+        args += [cache.make_and_validate_key(f"ratelimit:{scope}:{who}"), window, budget]
+    args += [
+        cache.make_key(PENDING_KEY),
+        timezone.now().astimezone(dt.UTC).date().isoformat(),
+        count,
+        cache.make_key("public:once:used:") if claim else "",
+    ]
+    try:
+        wait, generation, raw, counted, claimed = client.eval(
+            _HOT, 1, cache.make_key(GENERATION_KEY), *args
+        )
+    except RedisError as error:
+        log.warning("public cache unavailable, reading the database (%s)", error)
+        return None
+    if wait:
+        return Hot(wait=int(wait))
+    if not raw:
+        return Hot(value=generation.decode())
+    _, _, payload = raw.split(b"\n", 2)
+    value = None if payload == MISSING else pickle.loads(payload)  # noqa: S301 - ours only
+    return Hot(hit=True, value=value, counted=bool(counted), claimed=bool(claimed))
+
+
+def hot_store(kind: str, ident: str, generation: str, value: Any, count_id=None, claim_id=None):
+    """Store what a miss read, under the generation the lookup saw, with the header the
+    script counts from."""
+    found = _redis()
+    if found is None:
+        return
+    client, cache = found
+    payload = MISSING if value is None else pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    try:
+        client.set(
+            f"{cache.make_key(f'public:{kind}:')}{generation}:{ident}",
+            _header(count_id, claim_id) + payload,
+            ex=ENTRY_SECONDS,
+        )
+    except RedisError as error:
+        log.warning("public cache unavailable, not storing (%s)", error)
+
+
+def uncount(share_id: Any, kind: str) -> None:
+    """Take back a view or click the script counted for a page that turned out unavailable
+    (a disabled share, an expired credential: rare, and never below what was counted)."""
+    found = _redis()
+    if found is None or kind not in (VIEWS, CTA_CLICKS):
+        return
+    client, cache = found
+    try:
+        with client.pipeline(transaction=True) as pipe:
+            key = cache.make_key(PENDING_KEY)
+            pipe.hincrby(key, _day_field(today(), share_id, kind), -1)
+            pipe.hincrby(key, _total_field(share_id, kind), -1)
+            pipe.execute()
+    except RedisError as error:
+        log.warning("a view counted for an unavailable page stays counted (%s)", error)

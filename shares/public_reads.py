@@ -237,11 +237,12 @@ def landing_share(slug: str) -> LandingShare | None:
     unknown slug."""
     if len(slug) > PublicVideoShare._meta.get_field("slug").max_length or not SLUG.fullmatch(slug):
         return None  # no share has such a slug: nothing to read or cache
-    row = cached("landing", slug, lambda: _landing_row(slug))
+    row = cached("landing", slug, lambda: landing_row(slug))
     return LandingShare.from_row(row) if row is not None else None
 
 
-def _landing_row(slug: str) -> tuple | None:
+def landing_row(slug: str) -> tuple | None:
+    """The landing page's row, read from the database (one statement)."""
     params = {
         "slug": slug,
         "archived": ProjectStatus.ARCHIVED,
@@ -327,11 +328,12 @@ def embed_channel(api_key: str, handle: str) -> EmbedChannel | None:
     credential of a project outside the trash has this key."""
     if len(api_key) > ApiCredential._meta.get_field("api_key").max_length:
         return None
-    rows = cached("embed", key_ident(api_key, handle), lambda: _embed_rows(api_key, handle))
+    rows = cached("embed", key_ident(api_key, handle), lambda: embed_rows(api_key, handle))
     return EmbedChannel.from_rows(rows) if rows else None
 
 
-def _embed_rows(api_key: str, handle: str) -> tuple | None:
+def embed_rows(api_key: str, handle: str) -> tuple | None:
+    """The manifest's rows, read from the database (one statement)."""
     params = {"key": api_key, "handle": handle, "archived": ProjectStatus.ARCHIVED}
     with _cursor() as cursor:
         cursor.execute(_embed_sql(), params)

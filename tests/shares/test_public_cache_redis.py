@@ -316,3 +316,37 @@ def test_a_transaction_of_many_changes_bumps_the_generation_once(world, redis_ca
         share_restore(actor=SYSTEM, project=world["project"], channel="PROD")
         project_update(actor=SYSTEM, project=world["project"], locale="en-GB")
     assert int(redis_cache.get(redis_cache_key(GENERATION_KEY))) == before + 1
+
+
+def test_the_hot_path_keeps_the_rate_limit(world, settings):
+    settings.PUBLIC_RATE_LIMIT = (3, 60)
+    web = Client()
+    statuses = [web.get(f"/v/{world['share'].slug}").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = web.get(f"/v/{world['share'].slug}")
+    assert refused["Retry-After"] == "60"
+    from shares.counting import share_counts
+
+    assert share_counts(world["share"].pk) == (3, 0)  # refused requests aren't views
+
+
+def test_a_hit_on_a_page_that_became_unavailable_counts_nothing(world):
+    from shares.counting import share_counts
+
+    share = share_upsert(
+        actor=SYSTEM,
+        project=world["project"],
+        channel="PROD",
+        fields={"public_title": "Offer", "api_credential_id": str(world["credential"].pk)},
+    ).share
+    world["credential"].expires_at = timezone.now() + timedelta(seconds=1.5)
+    world["credential"].save(update_fields=["expires_at"])
+    assert page(world, share.slug).status_code == 200
+    assert page(world, share.slug).status_code == 200  # a hit
+    time.sleep(1.6)
+    with CaptureQueriesContext(connection) as queries:
+        assert page(world, share.slug).status_code == 404  # a hit, now expired
+    assert len(queries) == 0
+    assert share_counts(share.pk) == (2, 0)
+    assert Client().get(f"/v/{share.slug}/cta").status_code == 404
+    assert share_counts(share.pk) == (2, 0)
