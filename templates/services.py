@@ -96,19 +96,56 @@ def _event(event_type: str, actor: Actor, template: Template, changes=None, extr
     )
 
 
-def _check_fields(name: str, version: str, kind: str) -> None:
+#: What ``_Errors.check`` returns for a validation that failed (JSON ``null`` is a value).
+FAILED = object()
+
+
+class _Errors:
+    """The field errors of one request, gathered so a single 400 names every mistake."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def check(self, check: Callable[[], Any]) -> Any:
+        """Run a validation that raises ``InvalidRequest``; keep its errors, return FAILED."""
+        try:
+            return check()
+        except InvalidRequest as error:
+            for field, messages in (error.errors or {"": [error.detail]}).items():
+                for message in messages:
+                    self.add(field, message)
+            return FAILED
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            count = sum(len(messages) for messages in self.errors.values())
+            detail = (
+                next(iter(self.errors.values()))[0]
+                if count == 1
+                else f"{count} fields of the upload are invalid: see errors."
+            )
+            raise InvalidRequest(detail, errors=self.errors)
+
+
+def _check_fields(errors: _Errors, name: str, version: str, kind: str) -> None:
     if not name or not name.strip():
-        raise InvalidRequest.for_field("name", "This field is required.")
-    if len(name) > 255:
-        raise InvalidRequest.for_field("name", "At most 255 characters.")
+        errors.add("name", "This field is required.")
+    elif len(name) > 255:
+        errors.add("name", "At most 255 characters.")
     if not VERSION_PATTERN.match(version or ""):
-        raise InvalidRequest.for_field("version", "Use major.minor, e.g. 1.0.")
-    if kind not in Kind.values:
-        raise InvalidRequest.for_field("kind", f"Must be one of {', '.join(Kind.values)}.")
+        errors.add("version", "Use major.minor, e.g. 1.0.")
+    if not kind:
+        errors.add("kind", f"This field is required: one of {', '.join(Kind.values)}.")
+    elif kind not in Kind.values:
+        errors.add("kind", f"{kind!r} is not a kind: one of {', '.join(Kind.values)}.")
 
 
 def _collect(
     *,
+    errors: _Errors,
     kind: str,
     template_json: UploadedFile | None,
     manifest_json: UploadedFile | None,
@@ -117,42 +154,54 @@ def _collect(
     poster_file: UploadedFile | None,
     asset_files: list[UploadedFile],
 ) -> tuple[list[IncomingFile], list[dict[str, Any]]]:
-    """Validate every file by its content; returns the files to store and the bindings."""
+    """Validate every file by its content; returns the files to store and the bindings.
+    Every mistake is added to ``errors`` (the caller raises them all at once)."""
     if template_json is None:
-        raise InvalidRequest.for_field("templateJson", "This file is required.")
+        errors.add("templateJson", "This file is required.")
     if kind == Kind.RASTER and video_file is None:
-        raise InvalidRequest.for_field("videoFile", "A Raster template needs its MP4 video.")
+        errors.add("videoFile", "A Raster template needs its MP4 video.")
     if kind == Kind.LOTTIE_STANDALONE and overlay_json is not None:
-        raise InvalidRequest.for_field("overlayJson", "Only Raster templates have an overlay.")
+        errors.add("overlayJson", "Only Raster templates have an overlay.")
     if kind == Kind.LOTTIE_STANDALONE and video_file is not None:
-        raise InvalidRequest.for_field("videoFile", "Only Raster templates have a video.")
+        errors.add("videoFile", "Only Raster templates have a video.")
     if len(asset_files) > MAX_ASSET_FILES:
-        raise InvalidRequest.for_field("assetFiles", f"At most {MAX_ASSET_FILES} files.")
+        errors.add("assetFiles", f"At most {MAX_ASSET_FILES} files.")
 
     json_type = "application/json"
-    animation = validation.read_json(template_json, "templateJson")
-    layers = validation.validate_lottie(animation, "templateJson")
-    files = [IncomingFile(FileRole.TEMPLATE_JSON, template_json, content_type=json_type)]
+    files: list[IncomingFile] = []
     bindings: list[dict[str, Any]] = []
+    layers: set[str] | None = None
+    if template_json is not None:
+        animation = errors.check(lambda: validation.read_json(template_json, "templateJson"))
+        if animation is not FAILED:
+            layers = errors.check(lambda: validation.validate_lottie(animation, "templateJson"))
+        files.append(IncomingFile(FileRole.TEMPLATE_JSON, template_json, content_type=json_type))
     if manifest_json is not None:
-        manifest = validation.read_json(manifest_json, "manifestJson")
-        bindings = validation.validate_manifest(manifest, layers, "manifestJson")
+        manifest = errors.check(lambda: validation.read_json(manifest_json, "manifestJson"))
+        if manifest is not FAILED and layers not in (None, FAILED):
+            checked = errors.check(
+                lambda: validation.validate_manifest(manifest, layers, "manifestJson")
+            )
+            bindings = [] if checked is FAILED else checked
         files.append(IncomingFile(FileRole.MANIFEST_JSON, manifest_json, content_type=json_type))
     if overlay_json is not None:
-        overlay = validation.read_json(overlay_json, "overlayJson")
-        if not isinstance(overlay, dict):
-            raise InvalidRequest.for_field("overlayJson", "The overlay placement is an object.")
+        overlay = errors.check(lambda: validation.read_json(overlay_json, "overlayJson"))
+        if overlay is not FAILED and not isinstance(overlay, dict):
+            errors.add("overlayJson", "The overlay placement is an object.")
         files.append(IncomingFile(FileRole.OVERLAY_JSON, overlay_json, content_type=json_type))
     if video_file is not None:
-        validation.validate_mp4(video_file, "videoFile")
+        errors.check(lambda: validation.validate_mp4(video_file, "videoFile"))
         files.append(IncomingFile(FileRole.VIDEO, video_file, content_type="video/mp4"))
     if poster_file is not None:
-        image_format = validation.validate_image(poster_file, "posterFile")
-        poster_type = Image.MIME.get(image_format, "application/octet-stream")
+        image_format = errors.check(lambda: validation.validate_image(poster_file, "posterFile"))
+        poster_format = "" if image_format is FAILED else image_format
+        poster_type = Image.MIME.get(poster_format, "application/octet-stream")
         files.append(IncomingFile(FileRole.POSTER, poster_file, content_type=poster_type))
     for asset in asset_files:
         guessed = mimetypes.guess_type(asset.name or "")[0] or "application/octet-stream"
         files.append(IncomingFile(FileRole.ASSET, asset, content_type=guessed))
+    if errors.errors:
+        return files, bindings
 
     fixed_names = {
         FileRole.TEMPLATE_JSON: "template.json",
@@ -203,8 +252,10 @@ def template_upload(
     if total > limit:
         raise UploadTooLarge(f"Uploads are limited to {limit} bytes in all.")
     name = (name or "").strip()
-    _check_fields(name, version, kind)
+    errors = _Errors()
+    _check_fields(errors, name, version, kind)
     files, bindings = _collect(
+        errors=errors,
         kind=kind,
         template_json=template_json,
         manifest_json=manifest_json,
@@ -213,6 +264,7 @@ def template_upload(
         poster_file=poster_file,
         asset_files=asset_files,
     )
+    errors.raise_if_any()
     fingerprint = request_fingerprint({"name": name, "version": version, "kind": kind}, files)
 
     saved: list[str] = []

@@ -16,6 +16,17 @@ def camel(name: str) -> str:
     return _SNAKE.sub(lambda match: match.group(1).upper(), name)
 
 
+def list_choices(field: serializers.Field) -> None:
+    """A refused choice names the allowed ones (``"prod" is not a valid choice: one of DEV,
+    STAGING, PROD.``), for a choice field and for the items of a list of choices."""
+    for candidate in (field, getattr(field, "child", None)):
+        if isinstance(candidate, serializers.ChoiceField) and candidate.choices:
+            allowed = ", ".join(str(choice) for choice in candidate.choices)
+            candidate.error_messages["invalid_choice"] = (
+                f'"{{input}}" is not a valid choice: one of {allowed}.'
+            )
+
+
 class CamelCaseFieldsMixin:
     def get_fields(self):
         fields = super().get_fields()
@@ -24,6 +35,7 @@ class CamelCaseFieldsMixin:
             key = camel(name)
             if key != name and field.source is None:
                 field.source = name
+            list_choices(field)
             renamed[key] = field
         return renamed
 

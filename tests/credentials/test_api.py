@@ -109,6 +109,14 @@ def test_bad_input_names_the_field(users, client_for, project, body, field):
     assert field in response.json()["errors"]
 
 
+def test_an_unknown_channel_lists_the_channels(users, client_for, project):
+    response = create(client_for(users["ProjectManager"]), project, name="Web", channels=["prod"])
+
+    assert response.status_code == 400, response.content
+    [message] = response.json()["errors"]["channels.0"]
+    assert message == '"prod" is not a valid choice: one of DEV, STAGING, PROD.'
+
+
 def test_list_needs_a_project(users, client_for):
     response = client_for(users["Viewer"]).get("/api/credentials")
     assert response.status_code == 400

@@ -242,7 +242,9 @@ def test_huge_json_is_refused_with_400(project, developer, settings):
 
     response = post(developer, project, upload_form())
 
-    assert_field_error(response, "templateJson")
+    body = response.json()
+    assert response.status_code == 400, body
+    assert set(body["errors"]) == {"templateJson", "manifestJson"}  # both are too big
 
 
 def test_lottie_standalone_refuses_a_video(project, developer):
@@ -443,3 +445,39 @@ def test_expired_keys_are_purged_by_a_command(command, project, developer):
 
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
     assert "Deleted 1 expired Idempotency-Key record(s)." in out.getvalue()
+
+
+# Every mistake in one answer (SPEC §16) --------------------------------------------------------
+
+
+def test_five_mistakes_get_five_errors_in_one_400(project, developer):
+    form = {
+        "name": "",
+        "version": "one",
+        "manifestJson": json_file({"bindings": "nope"}),
+        "posterFile": SimpleUploadedFile("poster.png", b"not an image"),
+    }
+
+    response = post(developer, project, form)
+
+    body = response.json()
+    assert response.status_code == 400, body
+    assert body["code"] == "invalid_request"
+    assert set(body["errors"]) == {"name", "version", "kind", "templateJson", "posterFile"}
+    assert not Template.objects.exists()
+
+
+def test_a_missing_kind_says_it_is_required(project, developer):
+    form = upload_form()
+    del form["kind"]
+
+    message = assert_field_error(post(developer, project, form), "kind")
+
+    assert message.startswith("This field is required")
+    assert "LottieStandalone, Raster" in message
+
+
+def test_an_unknown_kind_lists_the_kinds(project, developer):
+    message = assert_field_error(post(developer, project, upload_form(kind="Video")), "kind")
+
+    assert "LottieStandalone, Raster" in message
