@@ -304,6 +304,14 @@ def guest_invite(
     elif user.is_active and project.role_for(user) is not None:
         # Only people the inviter already sees in the project's all-users get this answer.
         raise InvalidRequest.for_field("email", "This person already has access to the project.")
+    elif Membership.objects.filter(
+        user=user, organization_id=project.organization_id, deactivated_at__isnull=False
+    ).exists():
+        # A deactivated member's grants here count for nothing: reactivating them is the
+        # organization admin's decision (the organization's members list shows them).
+        raise InvalidRequest.for_field(
+            "email", "This person's membership here is deactivated; an admin reactivates it."
+        )
     sent = guest_invitation_send(
         actor=actor,
         organization=project.organization,

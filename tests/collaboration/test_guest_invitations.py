@@ -187,6 +187,22 @@ def test_someone_with_access_is_told_so(invite, users):
     assert token is None
 
 
+def test_a_deactivated_member_is_not_brought_back_as_a_guest(invite, org, users):
+    from backoffice.services import member_deactivate
+
+    left = member(org, Role.VIEWER)
+    member_deactivate(
+        actor=Actor.for_user(users["OrganizationAdmin"]), membership=left.memberships.get()
+    )
+
+    response, token = invite(left.email)
+
+    assert "deactivated" in assert_problem(response, 400)["errors"]["email"][0]
+    assert token is None
+    left.refresh_from_db()
+    assert left.status == User.Status.DEACTIVATED
+
+
 def test_a_pending_guest_of_the_old_kind_can_be_invited_and_sign_in(invite, project, users):
     """Before invitations, an unknown guest got a Pending account and a grant, and could
     never sign in: inviting them again sends the link they lacked."""
