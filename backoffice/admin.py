@@ -38,7 +38,11 @@ from .admin_history import (
     event_in_words,
 )
 from .admin_readonly import ReadOnlyAdmin
-from .admin_scoping import OrganizationRoleAdmin, OrganizationScopedAdmin, staff_organizations
+from .admin_scoping import (
+    OrganizationRoleAdmin,
+    OrganizationScopedAdmin,
+    managed_organizations,
+)
 from .errors import Conflict, DomainError
 from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 from .permissions import has_perm
@@ -614,9 +618,10 @@ class AuditOrganizationFilter(admin.SimpleListFilter):
     parameter_name = "organization"
 
     def lookups(self, request, model_admin):
-        organizations = staff_organizations(request.user)
-        if organizations is None:
-            organizations = Organization.objects.all()
+        organizations = Organization.objects.all()
+        if not request.user.is_superuser:
+            managed = managed_organizations(request.user, Perm.MANAGE_ORGANIZATION)
+            organizations = organizations.filter(pk__in=managed)
         return [(str(o.pk), o.name) for o in organizations.order_by("name")[:200]]
 
     def queryset(self, request, queryset):
@@ -711,6 +716,26 @@ class AuditEventAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
     ]
     readonly_fields = fields
     change_list_template = "admin/percus/audit_change_list.html"
+
+    # The trail is the organization admins' (as the API's audit log, MANAGE_ORGANIZATION).
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        managed = managed_organizations(request.user, Perm.MANAGE_ORGANIZATION)
+        return queryset.filter(organization_id__in=managed)
+
+    def has_module_permission(self, request) -> bool:
+        return super().has_module_permission(request) and self._reads_trail(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) and self._reads_trail(request)
+
+    @staticmethod
+    def _reads_trail(request) -> bool:
+        user = request.user
+        return user.is_superuser or bool(managed_organizations(user, Perm.MANAGE_ORGANIZATION))
+
     #: Set by ``collaboration`` (which owns the API's CSV): ``(queryset) -> response``.
     csv_export = None
 

@@ -171,6 +171,9 @@ class ProjectAdmin(
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_archived:
+            # Read-only (comments excepted): shown as text, not as fields that can't be saved.
+            return [*fields, *(f for f in ProjectAdminForm.Meta.fields if f not in fields)]
         return [*fields, "organization"] if obj else fields
 
     def allows(self, request, perm, obj=None) -> bool:

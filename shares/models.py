@@ -83,11 +83,12 @@ class PublicVideoShare(TimeStampedModel):
     public_title = models.CharField(max_length=MAX_TITLE_LENGTH)
     public_subtitle = models.CharField(max_length=MAX_SUBTITLE_LENGTH, blank=True)
     locale = models.CharField(max_length=35, blank=True)
-    cta_label = models.CharField(max_length=MAX_CTA_LABEL_LENGTH, blank=True)
-    cta_url = models.CharField(max_length=MAX_CTA_URL_LENGTH, blank=True)
+    cta_label = models.CharField("CTA label", max_length=MAX_CTA_LABEL_LENGTH, blank=True)
+    cta_url = models.CharField("CTA URL", max_length=MAX_CTA_URL_LENGTH, blank=True)
     personalization_data = models.JSONField(default=dict, blank=True)
     api_credential = models.ForeignKey(
         ApiCredential,
+        verbose_name="API credential",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -170,6 +171,9 @@ class ShareCountFlush(models.Model):
 
     batch = models.CharField(max_length=40, primary_key=True)
     flushed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "share count flushes"
 
     def __str__(self) -> str:
         return self.batch

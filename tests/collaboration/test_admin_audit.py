@@ -133,3 +133,26 @@ def test_the_audit_list_runs_the_same_queries_whatever_the_number_of_rows(owner_
         page(owner_client, url)
 
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_trail_is_the_organization_admins_as_in_the_api(org, other_org, users, other_admin):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from backoffice.roles import Role
+    from tests.backoffice.factories import member
+
+    make_project(other_org, name="Ajeno")
+    url = reverse("admin:backoffice_auditevent_changelist")
+    staff = {}
+    for role in (Role.VIEWER, Role.ORGANIZATION_ADMIN):
+        user = member(org, role, is_staff=True)
+        user.user_permissions.set(Permission.objects.all())
+        staff[role] = Client()
+        staff[role].force_login(user)
+
+    assert staff[Role.VIEWER].get(url).status_code == 403
+    assert "Audit events" not in page(staff[Role.VIEWER], reverse("admin:index"))
+    listing = page(staff[Role.ORGANIZATION_ADMIN], url)
+    assert "Ajeno" not in listing
+    assert other_org.name not in listing

@@ -147,3 +147,14 @@ def test_internal_tables_are_the_owners_only(org, owner_client):
     owner_index = html(owner_client, reverse("admin:index"))
     assert "Idempotency records" in owner_index
     assert ">Groups<" in owner_index
+
+
+def test_an_archived_projects_page_shows_text_not_fields(owner_client, org):
+    from projects.services import project_archive
+
+    archived = project_archive(actor=SYSTEM, project=make_project(org, name="Navidad"))
+    html_page = html(owner_client, reverse("admin:projects_project_change", args=[archived.pk]))
+
+    assert 'name="name"' not in html_page
+    assert 'name="tags"' not in html_page
+    assert "Navidad" in html_page
