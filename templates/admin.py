@@ -2,7 +2,11 @@
 through the services (archive, delete), so the rules and audit events are the API's. Publish
 and unpublish actions are added by ``shares/admin.py`` (templates must not import shares)."""
 
+import json
+from urllib.parse import quote
+
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from backoffice import admin_display as display
@@ -49,6 +53,43 @@ def poster_thumbnail(template: Template) -> str:
         '<img src="{}" alt="Poster of {}" class="poster-thumb" loading="lazy">',
         file_url(poster.pk),
         template,
+    )
+
+
+def binding_defaults(bindings: list) -> dict:
+    """What the template shows when nothing is personalised: each binding's default."""
+    return {
+        binding["key"]: binding["default"]
+        for binding in bindings or []
+        if isinstance(binding, dict)
+        and binding.get("key")
+        and binding.get("default") not in (None, "")
+    }
+
+
+def player_preview(template: Template) -> str:
+    """The public player (``/player/``, sandboxed, under its own CSP) playing the template
+    with its bindings' defaults, as the landing page frames it. Lottie templates only: a
+    Raster template's video is its poster's."""
+    files = {file.role: file for file in template.files.all()}
+    animation = files.get(FileRole.TEMPLATE_JSON)
+    if template.kind == "Raster" or animation is None:
+        return "— (see the poster)"
+    manifest = files.get(FileRole.MANIFEST_JSON)
+    config = {
+        "templateUrl": file_url(animation.pk),
+        "manifestUrl": file_url(manifest.pk) if manifest else None,
+        "data": binding_defaults(template.bindings),
+    }
+    fragment = quote(json.dumps(config, separators=(",", ":"), ensure_ascii=False), safe="")
+    return format_html(
+        '<iframe class="template-player" src="{}#{}" sandbox="allow-scripts" '
+        'referrerpolicy="no-referrer" title="{} playing with its defaults"></iframe>'
+        '<p class="help">Played with the bindings\u2019 defaults: {}.</p>',
+        reverse("player"),
+        fragment,
+        template,
+        ", ".join(f"{key} = {value}" for key, value in config["data"].items()) or "none",
     )
 
 
@@ -133,7 +174,7 @@ class TemplateAdmin(
     actions = ["archive"]
     fieldsets = [
         (None, {"fields": ["project_link", "name", "version", "kind", "status_badge"]}),
-        ("Content", {"fields": ["poster_preview", "bindings_readable"]}),
+        ("Content", {"fields": ["preview", "poster_preview", "bindings_readable"]}),
         ("History", {"fields": ["was_production", "created_by", "created_at", "updated_at"]}),
     ]
     readonly_fields = [
@@ -142,6 +183,7 @@ class TemplateAdmin(
         "version",
         "kind",
         "status_badge",
+        "preview",
         "poster_preview",
         "bindings_readable",
         "was_production",
@@ -164,6 +206,10 @@ class TemplateAdmin(
     @admin.display(description="bindings")
     def bindings_readable(self, template: Template) -> str:
         return bindings_table(template.bindings)
+
+    @admin.display(description="plays as")
+    def preview(self, template: Template) -> str:
+        return player_preview(template)
 
     def has_add_permission(self, request) -> bool:
         return False  # templates arrive through the upload endpoint, which validates them

@@ -158,3 +158,23 @@ def test_an_archived_projects_page_shows_text_not_fields(owner_client, org):
     assert 'name="name"' not in html_page
     assert 'name="tags"' not in html_page
     assert "Navidad" in html_page
+
+
+def test_the_template_page_plays_it_with_its_bindings_defaults(owner_client, project):
+    import json
+    from urllib.parse import unquote
+
+    template = make_template(project)
+    page_html = html(
+        owner_client, reverse("admin:video_templates_template_change", args=[template.pk])
+    )
+
+    frame = re.search(r'<iframe class="template-player" src="/player/#([^"]+)"', page_html)
+    assert frame, "no player on the page"
+    assert 'sandbox="allow-scripts"' in page_html
+    config = json.loads(unquote(frame[1]))
+    assert config["templateUrl"].startswith("/api/files/")
+    assert config["manifestUrl"].startswith("/api/files/")
+    defaults = {b["key"]: b["default"] for b in template.bindings if b.get("default")}
+    assert config["data"] == defaults
+    assert owner_client.get(config["templateUrl"]).status_code == 200
