@@ -121,7 +121,7 @@ class Server:
     settings, DEBUG off, persistent database connections; one sync worker, so "the same
     process" is one process."""
 
-    def __init__(self, database_url: str, tmp_path: Path) -> None:
+    def __init__(self, database_url: str, tmp_path: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.log_path = tmp_path / "gunicorn.log"
         env = {
@@ -141,7 +141,7 @@ class Server:
         }
         command = [
             sys.executable, "-m", "gunicorn", "backoffice.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--worker-class", "sync",
             "--timeout", "30", "--graceful-timeout", "5", "--error-logfile", "-",
         ]  # fmt: skip
         with self.log_path.open("wb") as log:
