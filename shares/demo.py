@@ -1,5 +1,6 @@
 """Demo publishing for ``load_demo_data``: the demo template goes to DEV and PROD, and PROD
-gets an enabled public share, so the demo's landing page plays at once."""
+gets an enabled public share, so the demo's landing page plays at once, in the demo
+organization's colour with its privacy link."""
 
 from backoffice.demo import DEMO_ORGANIZATION_SLUG, Demo
 from projects.models import Project
@@ -7,8 +8,8 @@ from templates.demo import DEMO_PROJECT_SLUG, DEMO_TEMPLATE_NAME
 from templates.models import Template
 
 from .constants import ShareStatus
-from .models import DistributionChannel, PublicVideoShare
-from .services import channel_publish, share_upsert
+from .models import DistributionChannel, OrganizationBranding, PublicVideoShare
+from .services import branding_update, channel_publish, share_upsert
 
 DEMO_SHARE_CHANNEL = "PROD"
 DEMO_SHARE = {
@@ -18,6 +19,13 @@ DEMO_SHARE = {
     "cta_label": "Solicitar ahora",
     "cta_url": "https://example.com/banco-andino/tarjeta",
     "personalization_data": {"firstName": "Camila"},
+}
+
+
+#: The demo organization's look on its landing page (no logo: the header shows the name).
+DEMO_BRANDING = {
+    "brand_colour": "#004481",
+    "privacy_policy_url": "https://example.com/banco-andino/privacidad",
 }
 
 
@@ -44,6 +52,8 @@ def load_demo_channels(demo: Demo) -> None:
         share_upsert(
             actor=demo.actor, project=project, channel=DEMO_SHARE_CHANNEL, fields=DEMO_SHARE
         )
+    if not OrganizationBranding.objects.filter(organization=demo.organization).exists():
+        branding_update(actor=demo.actor, organization=demo.organization, fields=DEMO_BRANDING)
 
 
 def demo_share() -> PublicVideoShare | None:

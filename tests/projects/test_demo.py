@@ -34,3 +34,18 @@ def test_load_demo_data_publishes_a_demo_template_to_dev_and_prod_once():
     ]
     published = DistributionChannel.objects.filter(active_template=template)
     assert sorted(published.values_list("channel", flat=True)) == ["DEV", "PROD"]
+
+
+def test_load_demo_data_gives_a_live_branded_landing_page(client):
+    from shares.demo import demo_share
+    from shares.models import OrganizationBranding
+
+    call_command("load_demo_data", stdout=StringIO())
+    call_command("load_demo_data", stdout=StringIO())
+
+    share = demo_share()
+    branding = OrganizationBranding.objects.get(organization__slug="banco-andino")
+    assert branding.brand_colour == "#004481"
+    body = client.get(f"/v/{share.slug}").content.decode()
+    assert '<link rel="stylesheet" href="/brand/colour/004481.css">' in body
+    assert 'href="https://example.com/banco-andino/privacidad"' in body
