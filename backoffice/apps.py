@@ -1,4 +1,7 @@
+from pathlib import Path
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.contrib.admin import apps as admin_apps
 
 
@@ -6,6 +9,11 @@ class BackofficeConfig(AppConfig):
     name = "backoffice"
     verbose_name = "Identity and access"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Django writes large uploads there and fails (a 500) when the folder is missing.
+        if settings.FILE_UPLOAD_TEMP_DIR:
+            Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -177,6 +177,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 205
 # Uploaded files larger than this go to a temporary file as they arrive (Django's default).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# ...in this one folder (created at start-up), so that what a killed worker leaves behind is
+# found and deleted by ``manage.py sweep_upload_temp`` (run it hourly).
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=str(BASE_DIR / "upload-tmp"))
 INVITATION_TTL_DAYS = 7
 # Idempotency-Key records are replayed, then purged, for this long (Stripe's 24 hours).
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_HOURS", default=24))
