@@ -51,6 +51,7 @@ from .roles import Perm, Role
 admin.site.site_header = "Percus Backoffice"
 admin.site.site_title = "Percus Backoffice"
 admin.site.index_title = "Staff administration"
+admin.site.index_template = "admin/percus/index.html"  # the dashboard above the apps
 
 BADGE_COLOURS = {
     User.Status.ACTIVE: "#15803d",

@@ -13,8 +13,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.sites import NotRegistered
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
+from backoffice import admin_dashboard as dashboard
 from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin_actions import confirm_then_run, run_service
@@ -659,3 +663,112 @@ class DeployRequestAdmin(ProjectAccessAdmin, AuditHistoryMixin, admin.ModelAdmin
     @admin.action(description="Reject…")
     def reject(self, request, queryset):
         return self._decide(request, queryset, approve=False)
+
+
+# The index dashboard ------------------------------------------------------------------------
+
+DASHBOARD_ROWS = 8
+
+
+def _visible_projects(request):
+    return Project.objects.restrict(request.user, Perm.VIEW).filter(trashed_at__isnull=True)
+
+
+@dashboard.register
+def what_channels_serve(request):
+    """The user's projects with something published, most recently published first, each
+    with what DEV, STAGING and PROD serve now (two queries)."""
+    if not request.user.is_authenticated:
+        return None
+    recent = (
+        DistributionChannel.objects.filter(
+            project__in=_visible_projects(request), active_template__isnull=False
+        )
+        .order_by("-published_at")
+        .values_list("project_id", flat=True)
+    )
+    project_ids = list(dict.fromkeys(recent[: DASHBOARD_ROWS * 3]))[:DASHBOARD_ROWS]
+    if not project_ids:
+        return "What each channel serves", format_html("<p>Nothing is published yet.</p>")
+    rows = DistributionChannel.objects.filter(project_id__in=project_ids).select_related(
+        "project", "active_template"
+    )
+    serving: dict = {}
+    for row in rows:
+        serving.setdefault(row.project_id, {"project": row.project})[row.channel] = row
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                display.link(serving[pk]["project"]),
+                *(
+                    served_template(serving[pk][name]) if name in serving[pk] else "—"
+                    for name in display.CHANNELS_IN_ORDER
+                ),
+            )
+            for pk in project_ids
+            if pk in serving
+        ),
+    )
+    return "What each channel serves", format_html(
+        "<table><thead><tr><th>project</th><th>DEV</th><th>STAGING</th><th>PROD</th></tr>"
+        "</thead><tbody>{}</tbody></table>",
+        body,
+    )
+
+
+@dashboard.register
+def recent_publishes(request):
+    if not request.user.is_authenticated:
+        return None
+    rows = (
+        DistributionChannel.objects.filter(
+            project__in=_visible_projects(request), published_at__isnull=False
+        )
+        .select_related("project", "active_template", "published_by")
+        .order_by("-published_at")[:DASHBOARD_ROWS]
+    )
+    if not rows:
+        return "Recent publishes", format_html("<p>None yet.</p>")
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                date_format(timezone.localtime(row.published_at), "SHORT_DATETIME_FORMAT"),
+                row.channel,
+                served_template(row),
+                display.link(row.project),
+            )
+            for row in rows
+        ),
+    )
+    return "Recent publishes", format_html(
+        "<table><thead><tr><th>when</th><th>channel</th><th>serves</th><th>project</th></tr>"
+        "</thead><tbody>{}</tbody></table>",
+        body,
+    )
+
+
+@dashboard.register
+def last_seven_days(request):
+    """Landing-page views and CTA clicks of the user's shares over the last 7 days (UTC),
+    from the daily table the minute flush fills."""
+    if not request.user.is_authenticated:
+        return None
+    since = counting.today() - timedelta(days=6)
+    totals = ShareDailyCount.objects.filter(
+        share__project__in=_visible_projects(request), day__gte=since
+    ).aggregate(views=Sum("views"), clicks=Sum("cta_clicks"))
+    views, clicks = totals["views"] or 0, totals["clicks"] or 0
+    rate = f"{clicks / views:.1%}" if views else "—"
+    return "Last 7 days", format_html(
+        '<p><span class="dashboard-figure">{}</span> landing-page views</p>'
+        '<p><span class="dashboard-figure">{}</span> CTA clicks ({} of views)</p>'
+        '<p class="help">Since {} (UTC), all your projects\u2019 public shares.</p>',
+        views,
+        clicks,
+        rate,
+        since.isoformat(),
+    )
