@@ -105,6 +105,12 @@ class PublicVideoShare(TimeStampedModel):
     restored_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this, the landing page is 410 no longer available."
+    )
+    #: Django's password hash of the landing page's password; "" when it has none. The
+    #: password itself is never stored nor sent back (``hasPassword``).
+    password_hash = models.CharField(max_length=128, blank=True, editable=False)
     slug_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
     slug_rotated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -129,6 +135,14 @@ class PublicVideoShare(TimeStampedModel):
                 name="share_cta_both_or_neither",
             ),
         ]
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
     def __str__(self) -> str:
         return f"{self.project} · {self.channel} share"

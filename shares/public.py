@@ -5,6 +5,8 @@ No login, no cookies, no personal data: a viewer's own data travels only in the 
 and stays in the browser. Every page gets a strict Content-Security-Policy.
 """
 
+import hashlib
+import hmac
 import json
 import re
 from functools import lru_cache
@@ -12,12 +14,14 @@ from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.exceptions import Throttled
 
 from backoffice.api.errors import problem_response
@@ -54,7 +58,7 @@ def _public_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def _csp(*, frame_ancestors: str, scripts: bool) -> str:
+def _csp(*, frame_ancestors: str, scripts: bool, form_action: str = "'none'") -> str:
     script = "script-src 'self'" if scripts else "script-src 'none'"
     return "; ".join(
         [
@@ -68,13 +72,21 @@ def _csp(*, frame_ancestors: str, scripts: bool) -> str:
             "connect-src 'self'",
             f"frame-ancestors {frame_ancestors}",
             "base-uri 'none'",
-            "form-action 'none'",
+            f"form-action {form_action}",
         ]
     )
 
 
-def _harden(response: HttpResponse, *, frame_ancestors: str = "'none'", scripts: bool = True):
-    response["Content-Security-Policy"] = _csp(frame_ancestors=frame_ancestors, scripts=scripts)
+def _harden(
+    response: HttpResponse,
+    *,
+    frame_ancestors: str = "'none'",
+    scripts: bool = True,
+    form_action: str = "'none'",
+):
+    response["Content-Security-Policy"] = _csp(
+        frame_ancestors=frame_ancestors, scripts=scripts, form_action=form_action
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
@@ -170,6 +182,11 @@ def _open_share(request, slug: str, kind: str) -> tuple[LandingShare | None, Htt
         return None, _unavailable(
             status if status != 200 else 404, notice or GONE, share.effective_locale
         )
+    if request.method != "GET" or not _unlocked(request, share):
+        # a password form (or its answer) shows nothing of the share: not a view or click
+        if counted:
+            uncount(share.id, kind)
+        return share, None
     if not counted:
         counting.record(share.id, kind)
     if share.credential is not None:
@@ -193,11 +210,73 @@ def player_fragment(config: dict) -> str:
     return quote(json.dumps(config, separators=(",", ":"), ensure_ascii=False), safe="")
 
 
-@require_GET
+# Password-protected shares (SPEC §17) ------------------------------------------------------
+
+PASSWORD_COOKIE = "share_access"
+PASSWORD_SALT = "shares.password"
+
+
+def _password_proof(share: LandingShare) -> str:
+    """What the cookie of an unlocked share says: this share and its current password (a
+    new password locks every browser out again)."""
+    return f"{share.id}:{hashlib.sha256(share.password_hash.encode()).hexdigest()[:16]}"
+
+
+def _unlocked(request, share: LandingShare) -> bool:
+    if not share.password_hash:
+        return True
+    proof = request.get_signed_cookie(PASSWORD_COOKIE, default=None, salt=PASSWORD_SALT)
+    return proof is not None and hmac.compare_digest(proof, _password_proof(share))
+
+
+def _password_page(share: LandingShare, *, status: int = 200, wrong: bool = False):
+    words = text_for(share.effective_locale)
+    context = {
+        "words": words,
+        "wrong": wrong,
+        "lang": share.effective_locale or settings.LANGUAGE_CODE,
+    }
+    return _page(
+        "shares/password.html", context, status=status, scripts=False, form_action="'self'"
+    )
+
+
+def _try_password(request, share: LandingShare, slug: str) -> HttpResponse:
+    """Check a password from the form, at most ``SHARE_PASSWORD_LIMIT`` tries per share and
+    client; the right one sets a signed session cookie scoped to this share's path only."""
+    ident = f"{share.id}:{client_ident(request)}"
+    wait = _limited("share-password", settings.SHARE_PASSWORD_LIMIT, ident)
+    if wait is not None:
+        return _too_many(wait)
+    if not check_password(request.POST.get("password", "")[:1000], share.password_hash):
+        return _password_page(share, status=403, wrong=True)
+    response = HttpResponseRedirect(request.path, status=303)
+    response.set_signed_cookie(
+        PASSWORD_COOKIE,
+        _password_proof(share),
+        salt=PASSWORD_SALT,
+        path=f"/v/{slug}",
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return _harden(response)
+
+
+@csrf_exempt  # no session and no ambient authority: the password is the only proof
+@require_http_methods(["GET", "POST"])
 def landing(request, slug: str):
     share, refusal = _open_share(request, slug, counting.VIEWS)
     if refusal is not None:
         return refusal
+    if not _unlocked(request, share):
+        if request.method == "POST":
+            return _try_password(request, share, slug)
+        return _password_page(share)
+    if request.method == "POST":
+        if not share.password_hash:  # only a password page takes a form
+            return HttpResponseNotAllowed(["GET"])
+        return _harden(HttpResponseRedirect(request.path, status=303))
     return _harden(HttpResponse(_landing_html(share.row, signing_time())))
 
 
@@ -238,6 +317,8 @@ def cta(request, slug: str):
     share, refusal = _open_share(request, slug, counting.CTA_CLICKS)
     if refusal is not None:
         return refusal
+    if not _unlocked(request, share):
+        return _password_page(share, status=403)
     response = HttpResponseRedirect(share.cta_url)  # only ever the stored URL
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"

@@ -156,6 +156,8 @@ class LandingShare:
     lottie_file_id: UUID | None
     manifest_file_id: UUID | None
     branding: "Branding"
+    expires_at: dt.datetime | None
+    password_hash: str
     #: The row it was read from: hashable, and equal exactly when the page is the same.
     row: tuple = field(repr=False, compare=False)
 
@@ -181,6 +183,8 @@ class LandingShare:
             _uuid(row[18]),
             _uuid(row[19]),
             Branding(row[20], row[21] or "", row[22] or "", row[23] or "", row[24] or ""),
+            _moment(row[25]),
+            row[26] or "",
             row=row,
         )
 
@@ -192,6 +196,8 @@ class LandingShare:
         if self.project_trashed or self.project_archived:
             return 404, GONE
         if self.status != ShareStatus.ENABLED:
+            return 410, GONE
+        if self.expires_at is not None and self.expires_at <= now:
             return 410, GONE
         credential = self.credential
         if self.lottie_file_id is None or (
@@ -221,7 +227,8 @@ def _landing_sql() -> str:
                (SELECT f.id FROM {file} f
                  WHERE f.template_id = ch.active_template_id AND f.role = %(manifest)s
                  ORDER BY f.created_at LIMIT 1),
-               o.name, b.display_name, b.brand_colour, b.privacy_policy_url, b.logo_path
+               o.name, b.display_name, b.brand_colour, b.privacy_policy_url, b.logo_path,
+               s.expires_at, s.password_hash
           FROM {share} s
           JOIN {project} p ON p.id = s.project_id
           JOIN {organization} o ON o.id = p.organization_id

@@ -11,6 +11,10 @@ TOO_MANY = "too_many"
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
+        "password_title": "This video is protected",
+        "password_label": "Password",
+        "password_submit": "Watch",
+        "password_wrong": "That password is not right.",
         NOT_YET: "This video is not available yet.",
         f"{NOT_YET}_hint": "Please try again later.",
         GONE: "This video is no longer available.",
@@ -29,6 +33,10 @@ TEXT: dict[str, dict[str, str]] = {
         "cant_play": "This video can't be played.",
     },
     "es": {
+        "password_title": "Este video está protegido",
+        "password_label": "Contraseña",
+        "password_submit": "Ver",
+        "password_wrong": "La contraseña no es correcta.",
         NOT_YET: "Este video aún no está disponible.",
         f"{NOT_YET}_hint": "Vuelve a intentarlo más tarde.",
         GONE: "Este video ya no está disponible.",
@@ -47,6 +55,10 @@ TEXT: dict[str, dict[str, str]] = {
         "cant_play": "No se puede reproducir este video.",
     },
     "pt": {
+        "password_title": "Este vídeo está protegido",
+        "password_label": "Senha",
+        "password_submit": "Assistir",
+        "password_wrong": "A senha não está correta.",
         NOT_YET: "Este vídeo ainda não está disponível.",
         f"{NOT_YET}_hint": "Tente novamente mais tarde.",
         GONE: "Este vídeo não está mais disponível.",

@@ -8,11 +8,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -37,8 +38,10 @@ from .constants import (
     MAX_CTA_LABEL_LENGTH,
     MAX_CTA_URL_LENGTH,
     MAX_PERSONALIZATION_BYTES,
+    MAX_SHARE_PASSWORD_LENGTH,
     MAX_SUBTITLE_LENGTH,
     MAX_TITLE_LENGTH,
+    MIN_SHARE_PASSWORD_LENGTH,
     Channel,
     DeployStatus,
     ShareStatus,
@@ -204,6 +207,7 @@ SHARE_FIELDS = {
     "cta_url": "ctaUrl",
     "personalization_data": "personalizationData",
     "api_credential_id": "apiCredentialId",
+    "expires_at": "expiresAt",
 }
 SLUG_ATTEMPTS = 5
 
@@ -275,6 +279,24 @@ def share_validate(*, project: Project, channel: str, fields: dict[str, Any]) ->
             refuse("api_credential_id", f"This credential is not allowed on {channel}.")
         else:
             cleaned["api_credential_id"] = credential.pk
+    expires_at = cleaned["expires_at"]
+    if expires_at is not None and not isinstance(expires_at, datetime):
+        refuse("expires_at", "Must be a date and time.")
+    elif expires_at is not None and expires_at <= timezone.now():
+        refuse("expires_at", "Must be in the future (leave it out for no expiry).")
+    if "password" in fields:  # absent: the password stays as it is
+        password = fields["password"] or ""
+        if not isinstance(password, str):
+            errors.setdefault("password", []).append("Must be a string.")
+        elif password and not (
+            MIN_SHARE_PASSWORD_LENGTH <= len(password) <= MAX_SHARE_PASSWORD_LENGTH
+        ):
+            errors.setdefault("password", []).append(
+                f"Between {MIN_SHARE_PASSWORD_LENGTH} and {MAX_SHARE_PASSWORD_LENGTH} "
+                "characters (empty or null removes the password)."
+            )
+        else:
+            cleaned["password_hash"] = make_password(password) if password else ""
     if errors:
         first = next(iter(errors.values()))[0]
         raise InvalidRequest(first, errors=errors)
@@ -302,10 +324,14 @@ def _share_event(event_type: str, actor: Actor, share: PublicVideoShare, changes
 
 
 def _snapshot(share: PublicVideoShare) -> dict[str, Any]:
-    return {
+    """The audited state of a share. The password appears only as whether there is one
+    (never the password, nor its hash)."""
+    snapshot = {
         api: (str(value) if isinstance(value := getattr(share, name), UUID) else value)
         for name, api in SHARE_FIELDS.items()
     }
+    snapshot["hasPassword"] = share.has_password
+    return snapshot
 
 
 @dataclass(frozen=True)
@@ -337,6 +363,7 @@ def share_upsert(
         )
         return UpsertedShare(share=share, created=True)
     before = _snapshot(share)
+    old_hash = share.password_hash
     for field, value in cleaned.items():
         setattr(share, field, value)
     after = _snapshot(share)
@@ -345,6 +372,8 @@ def share_upsert(
         for api in after
         if before[api] != after[api]
     }
+    if old_hash and share.password_hash and old_hash != share.password_hash:
+        changes["password"] = {"before": "set", "after": "changed"}
     if changes:
         share.save(update_fields=[*cleaned, "updated_at"])
         share.project = project
@@ -470,6 +499,8 @@ def share_is_live(share: PublicVideoShare) -> bool:
     annotated (``shares_of``), else one query."""
     project = share.project
     if not share.is_enabled or project.is_archived or project.trashed_at is not None:
+        return False
+    if share.is_expired:
         return False
     if hasattr(share, "served_template_id"):
         served = share.served_template_id

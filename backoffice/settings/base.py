@@ -189,6 +189,8 @@ AUTH_FAILURE_LIMIT = (env.int("AUTH_FAILURE_LIMIT", default=20), 60)
 CREDENTIAL_RATE_LIMIT = (env.int("CREDENTIAL_RATE_LIMIT", default=600), 60)
 # Requests one client address may make to the public pages (/v/, /player/, /embed/) per window.
 PUBLIC_RATE_LIMIT = (env.int("PUBLIC_RATE_LIMIT", default=300), 60)
+# Password attempts on one password-protected share page per client address (count, seconds).
+SHARE_PASSWORD_LIMIT = (env.int("SHARE_PASSWORD_LIMIT", default=10), 15 * 60)
 # Failed staff logins on /admin/login/ per client address and per (address, e-mail) pair
 # (count, seconds): past either, that address is refused for the window.
 ADMIN_LOGIN_FAILURE_LIMIT = (env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=10), 15 * 60)

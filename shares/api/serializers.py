@@ -50,6 +50,9 @@ class PublicVideoShareSerializer(ModelSerializer):
         read_only=True, help_text="Landing-page views: flushed daily counts plus pending ones."
     )
     cta_click_count = serializers.IntegerField(read_only=True)
+    has_password = serializers.BooleanField(
+        read_only=True, help_text="The landing page asks for a password (never sent back)."
+    )
     live = serializers.SerializerMethodField(
         help_text="Enabled, its channel shows a template, its project is neither archived nor "
         "trashed (and its credential, if any, is usable): the landing page plays."
@@ -86,6 +89,8 @@ class PublicVideoShareSerializer(ModelSerializer):
             "slug_rotated_at",
             "slug_rotated_by",
             "slug_rotated_by_name",
+            "expires_at",
+            "has_password",
         ]
         read_only_fields = fields
 
@@ -114,6 +119,22 @@ class PublicVideoShareWriteSerializer(Serializer):
         required=False, allow_null=True, help_text="A JSON object, at most 16 KB."
     )
     api_credential_id = serializers.UUIDField(required=False, allow_null=True)
+    expires_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="After it the landing page answers 410 no longer available; absent or null: "
+        "no expiry.",
+    )
+    password = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=False,
+        max_length=1000,
+        help_text="8 to 128 characters: the landing page asks for it. Absent: unchanged; "
+        "empty or null: removed. Never sent back (``hasPassword``).",
+    )
 
 
 class RotatedSlugSerializer(Serializer):

@@ -210,7 +210,7 @@ def test_only_an_organization_admin_sets_the_requirement(org, users, client_for)
     assert response.status_code == 200
     assert response.json()["requireProdApproval"] is True
     event = AuditEvent.objects.get(event_type="ORGANIZATION_UPDATED")
-    assert event.changes == {"require_prod_approval": {"before": False, "after": True}}
+    assert event.changes == {"requireProdApproval": {"before": False, "after": True}}
     bad = client_for(users["OrganizationAdmin"]).patch(
         url, {"requireProdApproval": "perhaps"}, format="json"
     )
