@@ -9,6 +9,7 @@ from django.db import models
 
 from .actors import Actor
 from .api.serializers import camel
+from .events import EventType
 from .models import AuditEvent, Organization
 
 #: Called with each event right after it is saved, inside the service's transaction (so what
@@ -54,7 +55,7 @@ def apply_changes(
 
 def record_event(
     *,
-    event_type: str,
+    event_type: EventType,
     actor: Actor,
     organization: Organization | None,
     targets: Iterable[dict[str, str]] = (),
@@ -62,7 +63,7 @@ def record_event(
     project_id: UUID | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        event_type=event_type,
+        event_type=EventType(event_type).value,  # an unknown type is a ValueError
         organization=organization,
         project_id=project_id,
         actor_kind=actor.kind,

@@ -18,6 +18,7 @@ from . import secrets
 from .actors import Actor
 from .audit import apply_changes, record_event, target
 from .errors import Conflict, Forbidden, InvalidRequest, NotFound
+from .events import EventType
 from .models import LAST_USED_RESOLUTION, ApiToken, Invitation, Membership, Organization, User
 from .permissions import forget_roles
 from .roles import Role
@@ -46,7 +47,7 @@ def organization_create(
                     name=name, slug=candidate, default_locale=default_locale
                 )
                 record_event(
-                    event_type="ORGANIZATION_CREATED",
+                    event_type=EventType.ORGANIZATION_CREATED,
                     actor=actor,
                     organization=organization,
                     targets=[target(organization)],
@@ -70,7 +71,7 @@ def organization_update(*, actor: Actor, organization: Organization, **changes) 
     if changed:
         organization.save(update_fields=[*changed, "updated_at"])
         record_event(
-            event_type="ORGANIZATION_UPDATED",
+            event_type=EventType.ORGANIZATION_UPDATED,
             actor=actor,
             organization=organization,
             targets=[target(organization)],
@@ -127,7 +128,9 @@ def user_create(
     )
     user.set_password(password)  # None gives an unusable password
     user.save()
-    record_event(event_type="USER_CREATED", actor=actor, organization=None, targets=[target(user)])
+    record_event(
+        event_type=EventType.USER_CREATED, actor=actor, organization=None, targets=[target(user)]
+    )
     return user
 
 
@@ -146,7 +149,7 @@ def user_update_profile(*, actor: Actor, user: User, **changes) -> User:
     if changed:
         user.save(update_fields=list(changed))
         record_event(
-            event_type="USER_UPDATED",
+            event_type=EventType.USER_UPDATED,
             actor=actor,
             organization=None,
             targets=[target(user)],
@@ -190,7 +193,7 @@ def membership_set_role(
     if membership is None:
         membership = Membership.objects.create(organization=organization, user=user, role=role)
         record_event(
-            event_type="USER_LINKED",
+            event_type=EventType.USER_LINKED,
             actor=actor,
             organization=organization,
             targets=[target(user)],
@@ -203,7 +206,7 @@ def membership_set_role(
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
         record_event(
-            event_type="ROLE_CHANGED",
+            event_type=EventType.ROLE_CHANGED,
             actor=actor,
             organization=organization,
             targets=[target(user)],
@@ -232,7 +235,7 @@ def member_deactivate(*, actor: Actor, membership: Membership) -> Membership:
         user.save(update_fields=["status"])
         user_changes = {"status": {"before": User.Status.ACTIVE, "after": user.status}}
     record_event(
-        event_type="USER_DEACTIVATED",
+        event_type=EventType.USER_DEACTIVATED,
         actor=actor,
         organization=membership.organization,
         targets=[target(user)],
@@ -256,7 +259,7 @@ def member_reactivate(*, actor: Actor, membership: Membership) -> Membership:
         user.save(update_fields=["status"])
         user_changes = {"status": {"before": User.Status.DEACTIVATED, "after": user.status}}
     record_event(
-        event_type="USER_REACTIVATED",
+        event_type=EventType.USER_REACTIVATED,
         actor=actor,
         organization=membership.organization,
         targets=[target(user)],
@@ -283,7 +286,7 @@ def user_grant_model_permissions(*, actor: Actor, user: User, app_labels: list[s
         return user
     user.user_permissions.add(*missing)
     record_event(
-        event_type="USER_PERMISSIONS_GRANTED",
+        event_type=EventType.USER_PERMISSIONS_GRANTED,
         actor=actor,
         organization=None,
         targets=[target(user)],
@@ -314,7 +317,7 @@ def user_set_owner(*, actor: Actor, user: User, is_owner: bool) -> User:
         user.is_superuser = False
     user.save(update_fields=["is_superuser", "is_staff"])
     record_event(
-        event_type="OWNER_GRANTED" if is_owner else "OWNER_REVOKED",
+        event_type=EventType.OWNER_GRANTED if is_owner else EventType.OWNER_REVOKED,
         actor=actor,
         organization=None,
         targets=[target(user)],
@@ -354,7 +357,7 @@ def token_create(
         digest=issued.digest,
     )
     record_event(
-        event_type="TOKEN_CREATED",
+        event_type=EventType.TOKEN_CREATED,
         actor=actor,
         organization=None,
         targets=[target(user), target(token)],
@@ -372,7 +375,7 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     token.revoked_by = actor.user
     token.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
     record_event(
-        event_type="TOKEN_REVOKED",
+        event_type=EventType.TOKEN_REVOKED,
         actor=actor,
         organization=None,
         targets=[target(token.user), target(token)],
@@ -457,7 +460,7 @@ def invitation_create(
             errors={"email": ["Already invited."]},
         ) from None
     record_event(
-        event_type="USER_INVITED",
+        event_type=EventType.USER_INVITED,
         actor=actor,
         organization=organization,
         targets=[target(user), target(invitation)],
@@ -523,7 +526,7 @@ def guest_invitation_send(
             ]
         )
     record_event(
-        event_type="GUEST_INVITED" if before is None else "GUEST_INVITATION_RESENT",
+        event_type=EventType.GUEST_INVITED if before is None else EventType.GUEST_INVITATION_RESENT,
         actor=actor,
         organization=organization,
         project_id=project_id,
@@ -552,7 +555,7 @@ def invitation_resend(*, actor: Actor, invitation: Invitation) -> SentInvitation
     invitation.sent_count += 1
     invitation.save(update_fields=["token_digest", "expires_at", "sent_count", "updated_at"])
     record_event(
-        event_type="INVITATION_RESENT",
+        event_type=EventType.INVITATION_RESENT,
         actor=actor,
         organization=invitation.organization,
         targets=[target(invitation.user), target(invitation)],
@@ -568,7 +571,7 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
     record_event(
-        event_type="INVITATION_REVOKED",
+        event_type=EventType.INVITATION_REVOKED,
         actor=actor,
         organization=invitation.organization,
         targets=[target(invitation.user), target(invitation)],
@@ -649,7 +652,7 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at", "updated_at"])
     record_event(
-        event_type="INVITATION_ACCEPTED",
+        event_type=EventType.INVITATION_ACCEPTED,
         actor=Actor.for_user(user),
         organization=invitation.organization,
         project_id=invitation.project_id,

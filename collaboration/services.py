@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from backoffice.actors import Actor
 from backoffice.audit import record_event, target
 from backoffice.errors import Conflict, DomainError, InvalidRequest, NotFound
+from backoffice.events import EventType
 from backoffice.models import Invitation, Membership, Organization, User
 from backoffice.roles import GUEST_ROLE_CAP, Perm, Role, role_allows
 from backoffice.services import guest_invitation_send, user_create
@@ -78,7 +79,7 @@ def comment_create(*, actor: Actor, project: Project, message: str) -> Comment:
     mentions = mentioned_users(project, message, actor.user)
     comment.mentioned_users.set(mentions)
     _project_event(
-        "COMMENT_ADDED",
+        EventType.COMMENT_ADDED,
         actor,
         project,
         targets=[target(comment, label=f"comment {comment.pk}")],
@@ -106,7 +107,7 @@ def comment_edit(*, actor: Actor, comment: Comment, message: str) -> Comment:
     comment.save(update_fields=["message", "edited", "updated_at"])
     comment.mentioned_users.set(mentioned_users(comment.project, message, comment.author))
     _project_event(
-        "COMMENT_EDITED",
+        EventType.COMMENT_EDITED,
         actor,
         comment.project,
         targets=[target(comment, label=f"comment {comment.pk}")],
@@ -130,7 +131,7 @@ def comment_delete(*, actor: Actor, comment: Comment) -> None:
         raise Forbidden("Only the author or an organization admin deletes a comment.")
     project = comment.project
     _project_event(
-        "COMMENT_DELETED",
+        EventType.COMMENT_DELETED,
         actor,
         project,
         targets=[target(comment, label=f"comment {comment.pk}")],
@@ -197,7 +198,10 @@ def user_group_create(*, actor: Actor, organization: Organization, name: str) ->
     except IntegrityError:
         raise _name_taken(name) from None
     _org_event(
-        "USER_GROUP_CREATED", actor, user_group, changes={"name": {"before": None, "after": name}}
+        EventType.USER_GROUP_CREATED,
+        actor,
+        user_group,
+        changes={"name": {"before": None, "after": name}},
     )
     return user_group
 
@@ -219,7 +223,10 @@ def user_group_rename(*, actor: Actor, user_group: UserGroup, name: str) -> User
     except IntegrityError:
         raise _name_taken(name) from None
     _org_event(
-        "USER_GROUP_RENAMED", actor, user_group, changes={"name": {"before": before, "after": name}}
+        EventType.USER_GROUP_RENAMED,
+        actor,
+        user_group,
+        changes={"name": {"before": before, "after": name}},
     )
     return user_group
 
@@ -228,7 +235,7 @@ def user_group_rename(*, actor: Actor, user_group: UserGroup, name: str) -> User
 def user_group_delete(*, actor: Actor, user_group: UserGroup) -> None:
     """Delete the group; its project grants go with it."""
     _org_event(
-        "USER_GROUP_DELETED",
+        EventType.USER_GROUP_DELETED,
         actor,
         user_group,
         changes={"name": {"before": user_group.name, "after": None}},
@@ -247,7 +254,7 @@ def user_group_add_member(*, actor: Actor, user_group: UserGroup, user: User) ->
     if user_group.group.user_set.filter(pk=user.pk).exists():
         raise InvalidRequest.for_field("userId", "Already in this group.")
     user_group.group.user_set.add(user)
-    _org_event("USER_GROUP_MEMBER_ADDED", actor, user_group, targets=[target(user)])
+    _org_event(EventType.USER_GROUP_MEMBER_ADDED, actor, user_group, targets=[target(user)])
     return user_group
 
 
@@ -256,7 +263,7 @@ def user_group_remove_member(*, actor: Actor, user_group: UserGroup, user: User)
     if not user_group.group.user_set.filter(pk=user.pk).exists():
         raise InvalidRequest.for_field("userId", "Not in this group.")
     user_group.group.user_set.remove(user)
-    _org_event("USER_GROUP_MEMBER_REMOVED", actor, user_group, targets=[target(user)])
+    _org_event(EventType.USER_GROUP_MEMBER_REMOVED, actor, user_group, targets=[target(user)])
     return user_group
 
 
@@ -356,7 +363,7 @@ def project_set_visibility(*, actor: Actor, project: Project, visibility: str) -
     project.visibility = visibility
     project.save(update_fields=["visibility", "updated_at"])
     _project_event(
-        "VISIBILITY_CHANGED",
+        EventType.VISIBILITY_CHANGED,
         actor,
         project,
         changes={"visibility": {"before": before, "after": visibility}},

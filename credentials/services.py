@@ -10,6 +10,7 @@ from backoffice import secrets
 from backoffice.actors import Actor
 from backoffice.audit import record_event, target
 from backoffice.errors import Conflict, InvalidRequest
+from backoffice.events import EventType
 from backoffice.models import LAST_USED_RESOLUTION
 from projects.guards import ensure_writable, lock_project
 from projects.models import Project
@@ -63,7 +64,9 @@ def credential_create(
         expires_at=expires_at,
         created_by=actor.user,
     )
-    _event("CREDENTIAL_CREATED", actor, credential, {"name": {"before": None, "after": name}})
+    _event(
+        EventType.CREDENTIAL_CREATED, actor, credential, {"name": {"before": None, "after": name}}
+    )
     return CreatedCredential(credential=credential, secret=secret)
 
 
@@ -80,7 +83,7 @@ def credential_revoke(*, actor: Actor, credential: ApiCredential) -> ApiCredenti
     credential.revoked_by = actor.user
     credential.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
     _event(
-        "CREDENTIAL_REVOKED",
+        EventType.CREDENTIAL_REVOKED,
         actor,
         credential,
         {"status": {"before": "active", "after": "revoked"}},

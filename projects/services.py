@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from backoffice.actors import Actor
 from backoffice.audit import apply_changes, diff, record_event, target
 from backoffice.errors import Conflict, InvalidRequest, InvalidTransition
+from backoffice.events import EventType
 from backoffice.models import Organization, User
 from backoffice.roles import GUEST_ROLE_CAP, Role
 
@@ -136,7 +137,7 @@ def project_create(
         # needs ProjectManager+ already, so the grant never raises anyone.
         assign_perm(f"projects.{grant_codename(CREATOR_ROLE)}", actor.user, project)
         changes["creatorGrant"] = {"before": None, "after": CREATOR_ROLE.value}
-    _event("PROJECT_CREATED", actor, project, changes)
+    _event(EventType.PROJECT_CREATED, actor, project, changes)
     return project
 
 
@@ -154,7 +155,7 @@ def project_update(*, actor: Actor, project: Project, **changes: Any) -> Project
     changed = apply_changes(project, changes, editable=EDITABLE_FIELDS)
     if changed:
         project.save(update_fields=[*changed, "updated_at"])
-        _event("PROJECT_UPDATED", actor, project, changed)
+        _event(EventType.PROJECT_UPDATED, actor, project, changed)
     return project
 
 
@@ -177,7 +178,10 @@ def project_activate(*, actor: Actor, project: Project) -> Project:
     before = _transition(project, Status.ACTIVE)
     project.save(update_fields=["status", "updated_at"])
     _event(
-        "PROJECT_ACTIVATED", actor, project, {"status": {"before": before, "after": project.status}}
+        EventType.PROJECT_ACTIVATED,
+        actor,
+        project,
+        {"status": {"before": before, "after": project.status}},
     )
     return project
 
@@ -192,7 +196,10 @@ def project_archive(*, actor: Actor, project: Project) -> Project:
     project.save(update_fields=["status", "archived_at", "updated_at"])
     project_archived.send(sender=Project, project=project, actor=actor)
     _event(
-        "PROJECT_ARCHIVED", actor, project, {"status": {"before": before, "after": project.status}}
+        EventType.PROJECT_ARCHIVED,
+        actor,
+        project,
+        {"status": {"before": before, "after": project.status}},
     )
     return project
 
@@ -222,7 +229,7 @@ def project_delete(*, actor: Actor, project: Project) -> None:
                 raise Conflict(f"Sub-project “{member.name}” ({member.slug}): {reason}")
     for member in members:
         _event(
-            "PROJECT_DELETED",
+            EventType.PROJECT_DELETED,
             actor,
             member,
             {"name": {"before": member.name, "after": None}},
@@ -267,9 +274,9 @@ def project_grant_set(
     for other in GRANTABLE_ROLES:
         remove_perm(f"projects.{grant_codename(other)}", principal, project)
     assign_perm(f"projects.{grant_codename(role)}", principal, project)
-    linked = "GROUP_LINKED" if group is not None else "USER_LINKED"
+    linked = EventType.GROUP_LINKED if group is not None else EventType.USER_LINKED
     _event(
-        linked if before is None else "GRANT_CHANGED",
+        linked if before is None else EventType.GRANT_CHANGED,
         actor,
         project,
         {"grant": {"before": before, "after": role}},
@@ -289,7 +296,7 @@ def project_grant_remove(
     for role in GRANTABLE_ROLES:
         remove_perm(f"projects.{grant_codename(role)}", principal, project)
     _event(
-        "GROUP_UNLINKED" if group is not None else "USER_UNLINKED",
+        EventType.GROUP_UNLINKED if group is not None else EventType.USER_UNLINKED,
         actor,
         project,
         {"grant": {"before": before, "after": None}},
@@ -350,7 +357,7 @@ def project_assign(*, actor: Actor, project: Project, parent: Project) -> Projec
     project.parent = parent
     project.save(update_fields=["parent", "updated_at"])
     _event(
-        "PROJECT_ASSIGNED",
+        EventType.PROJECT_ASSIGNED,
         actor,
         project,
         {"parentId": {"before": str(before) if before else None, "after": str(parent.pk)}},
@@ -369,7 +376,10 @@ def project_unassign(*, actor: Actor, project: Project) -> Project:
     project.parent = None
     project.save(update_fields=["parent", "updated_at"])
     _event(
-        "PROJECT_UNASSIGNED", actor, project, {"parentId": {"before": str(before), "after": None}}
+        EventType.PROJECT_UNASSIGNED,
+        actor,
+        project,
+        {"parentId": {"before": str(before), "after": None}},
     )
     return project
 
@@ -412,7 +422,7 @@ def project_trash(*, actor: Actor, project: Project) -> Project:
     )
     for member in Project.objects.filter(pk__in=ids).select_related("organization"):
         _event(
-            "PROJECT_TRASHED",
+            EventType.PROJECT_TRASHED,
             actor,
             member,
             {"trashedAt": {"before": None, "after": now.isoformat()}},
@@ -456,7 +466,7 @@ def project_restore(*, actor: Actor, project: Project) -> Project:
             setattr(member, name, value)
         member.slug = slug
         _event(
-            "PROJECT_RESTORED",
+            EventType.PROJECT_RESTORED,
             actor,
             member,
             changes,
@@ -554,7 +564,7 @@ def project_purge(*, actor: Actor, root: Project, dry_run: bool = False) -> Purg
         return outcome
     for member in members:
         _event(
-            "PROJECT_PURGED",
+            EventType.PROJECT_PURGED,
             actor,
             member,
             {"name": {"before": member.name, "after": None}},
@@ -613,7 +623,7 @@ def project_thumbnail_set(
                 ]
             )
             _event(
-                "THUMBNAIL_SET",
+                EventType.THUMBNAIL_SET,
                 actor,
                 project,
                 {
@@ -641,7 +651,7 @@ def project_thumbnail_remove(*, actor: Actor, project: Project) -> Project:
         update_fields=["thumbnail_small", "thumbnail_medium", "thumbnail_large", "updated_at"]
     )
     _event(
-        "THUMBNAIL_REMOVED",
+        EventType.THUMBNAIL_REMOVED,
         actor,
         project,
         {"thumbnail": {"before": before["large"], "after": None}},

@@ -23,6 +23,7 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.audit import record_event, target
 from backoffice.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from backoffice.events import EventType
 from credentials.models import ApiCredential
 from projects.api.serializers import BCP47
 from projects.constants import Status as ProjectStatus
@@ -140,7 +141,7 @@ def channel_publish(
     row.published_by = actor.user
     row.published_at = timezone.now()
     row.save(update_fields=["active_template", "published_by", "published_at", "updated_at"])
-    _event("CHANNEL_PUBLISHED", actor, project, row, template, changes)
+    _event(EventType.CHANNEL_PUBLISHED, actor, project, row, template, changes)
     return row
 
 
@@ -161,7 +162,7 @@ def _unpublish(actor: Actor, project: Project, row: DistributionChannel) -> None
             "before": TemplateStatus.PRODUCTION,
             "after": TemplateStatus.PREVIOUS,
         }
-    _event("CHANNEL_UNPUBLISHED", actor, project, row, template, changes)
+    _event(EventType.CHANNEL_UNPUBLISHED, actor, project, row, template, changes)
 
 
 @transaction.atomic
@@ -356,7 +357,7 @@ def share_upsert(
         _save_with_fresh_slug(share)
         share.project = project
         _share_event(
-            "SHARE_CREATED",
+            EventType.SHARE_CREATED,
             actor,
             share,
             {api: {"before": None, "after": value} for api, value in _snapshot(share).items()},
@@ -377,7 +378,7 @@ def share_upsert(
     if changes:
         share.save(update_fields=[*cleaned, "updated_at"])
         share.project = project
-        _share_event("SHARE_UPDATED", actor, share, changes)
+        _share_event(EventType.SHARE_UPDATED, actor, share, changes)
     return UpsertedShare(share=share, created=False)
 
 
@@ -421,7 +422,10 @@ def share_disable(*, actor: Actor, project: Project, channel: str) -> PublicVide
     share.disabled_by = actor.user
     share.save(update_fields=["status", "disabled_at", "disabled_by", "updated_at"])
     _share_event(
-        "SHARE_DISABLED", actor, share, {"status": {"before": "Enabled", "after": "Disabled"}}
+        EventType.SHARE_DISABLED,
+        actor,
+        share,
+        {"status": {"before": "Enabled", "after": "Disabled"}},
     )
     return share
 
@@ -437,7 +441,10 @@ def share_restore(*, actor: Actor, project: Project, channel: str) -> PublicVide
     share.restored_by = actor.user
     share.save(update_fields=["status", "restored_at", "restored_by", "updated_at"])
     _share_event(
-        "SHARE_RESTORED", actor, share, {"status": {"before": "Disabled", "after": "Enabled"}}
+        EventType.SHARE_RESTORED,
+        actor,
+        share,
+        {"status": {"before": "Disabled", "after": "Enabled"}},
     )
     return share
 
@@ -460,7 +467,7 @@ def share_rotate_slug(*, actor: Actor, project: Project, channel: str) -> Rotate
     )
     # The slugs are the page's secret: the event keeps only their first characters.
     _share_event(
-        "SLUG_ROTATED",
+        EventType.SLUG_ROTATED,
         actor,
         share,
         {"slug": {"before": previous[:6] + "…", "after": share.slug[:6] + "…"}},
@@ -585,7 +592,7 @@ def branding_validate(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _branding_event(actor: Actor, organization, changes: dict) -> None:
     record_event(
-        event_type="ORGANIZATION_BRANDING_UPDATED",
+        event_type=EventType.ORGANIZATION_BRANDING_UPDATED,
         actor=actor,
         organization=organization,
         targets=[target(organization)],
@@ -702,7 +709,7 @@ def _expire(request: DeployRequest) -> None:
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at", "updated_at"])
     _deploy_event(
-        "DEPLOY_EXPIRED",
+        EventType.DEPLOY_EXPIRED,
         Actor.system("deploy requests"),
         request,
         {"status": {"before": DeployStatus.PENDING, "after": DeployStatus.EXPIRED}},
@@ -741,7 +748,7 @@ def deploy_request_create(
         expires_at=timezone.now() + timedelta(days=DEPLOY_REQUEST_TTL_DAYS),
     )
     _deploy_event(
-        "DEPLOY_REQUESTED",
+        EventType.DEPLOY_REQUESTED,
         actor,
         request,
         {
@@ -801,7 +808,7 @@ def deploy_request_approve(*, actor: Actor, request: DeployRequest) -> DeployReq
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     _deploy_event(
-        "DEPLOY_APPROVED",
+        EventType.DEPLOY_APPROVED,
         actor,
         request,
         {
@@ -824,7 +831,7 @@ def deploy_request_reject(
     request.reason = reason.strip()[:500]
     request.save(update_fields=["status", "decided_by", "decided_at", "reason", "updated_at"])
     _deploy_event(
-        "DEPLOY_REJECTED",
+        EventType.DEPLOY_REJECTED,
         actor,
         request,
         {

@@ -22,6 +22,7 @@ from PIL import Image
 from backoffice.actors import Actor
 from backoffice.audit import record_event, target
 from backoffice.errors import Conflict, DomainError, InvalidRequest, InvalidTransition
+from backoffice.events import EventType
 from projects.guards import ensure_writable, lock_project
 from projects.models import Project
 
@@ -320,7 +321,7 @@ def template_upload(
                 rows.append(row)
             TemplateFile.objects.bulk_create(rows)
             _event(
-                "TEMPLATE_UPLOADED",
+                EventType.TEMPLATE_UPLOADED,
                 actor,
                 template,
                 {
@@ -402,7 +403,10 @@ def template_archive(*, actor: Actor, template: Template) -> Template:
     template.status = Status.ARCHIVED
     template.save(update_fields=["status", "updated_at"])
     _event(
-        "TEMPLATE_ARCHIVED", actor, template, {"status": {"before": before, "after": "Archived"}}
+        EventType.TEMPLATE_ARCHIVED,
+        actor,
+        template,
+        {"status": {"before": before, "after": "Archived"}},
     )
     return template
 
@@ -417,7 +421,7 @@ def template_delete(*, actor: Actor, template: Template) -> None:
         raise Conflict("A template that was ever in Production can't be deleted.")
     _ensure_unused(template, "delete")
     _event(
-        "TEMPLATE_DELETED",
+        EventType.TEMPLATE_DELETED,
         actor,
         template,
         {"name": {"before": str(template), "after": None}},

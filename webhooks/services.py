@@ -29,6 +29,7 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.audit import diff, record_event, target
 from backoffice.errors import Conflict, InvalidRequest
+from backoffice.events import EventType
 from backoffice.models import AuditEvent, Organization
 
 from . import signing, transport
@@ -116,7 +117,7 @@ def webhook_create(
         created_by=actor.user,
     )
     _endpoint_event(
-        "WEBHOOK_CREATED",
+        EventType.WEBHOOK_CREATED,
         actor,
         endpoint,
         {"url": {"before": None, "after": url}, "events": {"before": None, "after": events}},
@@ -152,7 +153,7 @@ def webhook_update(*, actor: Actor, endpoint: WebhookEndpoint, **changes) -> Web
     for field in changed:
         setattr(endpoint, field, changes[field])
     endpoint.save(update_fields=[*changed, "updated_at"])
-    _endpoint_event("WEBHOOK_UPDATED", actor, endpoint, changed)
+    _endpoint_event(EventType.WEBHOOK_UPDATED, actor, endpoint, changed)
     return endpoint
 
 
@@ -161,7 +162,7 @@ def webhook_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
     """Delete the endpoint and its delivery log; nothing more is sent to it."""
     endpoint = _lock(endpoint)
     _endpoint_event(
-        "WEBHOOK_DELETED", actor, endpoint, {"url": {"before": endpoint.url, "after": None}}
+        EventType.WEBHOOK_DELETED, actor, endpoint, {"url": {"before": endpoint.url, "after": None}}
     )
     endpoint.delete()
 
@@ -239,7 +240,7 @@ def delivery_redeliver(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDel
         requested_by=actor.user,
     )
     record_event(
-        event_type="WEBHOOK_REDELIVERED",
+        event_type=EventType.WEBHOOK_REDELIVERED,
         actor=actor,
         organization=endpoint.organization,
         targets=[target(endpoint, endpoint.url), target(again, delivery.event_type)],
@@ -376,7 +377,9 @@ def _set_endpoint_status(endpoint: WebhookEndpoint, status: str) -> None:
     endpoint.failing_since = timezone.now() if status == EndpointStatus.FAILING else None
     endpoint.save(update_fields=["status", "failing_since", "updated_at"])
     _endpoint_event(
-        "WEBHOOK_FAILING" if status == EndpointStatus.FAILING else "WEBHOOK_RECOVERED",
+        EventType.WEBHOOK_FAILING
+        if status == EndpointStatus.FAILING
+        else EventType.WEBHOOK_RECOVERED,
         Actor.system("webhooks"),
         endpoint,
         {"status": {"before": before, "after": status}},

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from backoffice.actors import Actor
 from backoffice.audit import record_event
+from backoffice.events import EventType
 from backoffice.models import AuditEvent
 from projects.services import project_update
 from tests.collaboration.conftest import assert_problem
@@ -139,7 +140,7 @@ def test_the_csv_export_streams_the_filtered_events(path, admin_client, users, o
     viewer = users["Viewer"]
     make_comment(project, viewer, "Hola")
     record_event(
-        event_type="TEST_FORMULA",
+        event_type=EventType.PROJECT_UPDATED,
         actor=Actor(kind="system", label="=HYPERLINK(1)"),
         organization=org,
         project_id=project.pk,
@@ -149,7 +150,7 @@ def test_the_csv_export_streams_the_filtered_events(path, admin_client, users, o
     rows = _csv(admin_client.get(audit_url(org, f"{path}{joiner}projectId={project.pk}")))
 
     assert [row["eventType"] for row in rows] == [
-        "TEST_FORMULA",
+        "PROJECT_UPDATED",
         "COMMENT_ADDED",
         "PROJECT_CREATED",
     ]
