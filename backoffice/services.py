@@ -574,6 +574,7 @@ def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
         event_type=EventType.INVITATION_REVOKED,
         actor=actor,
         organization=invitation.organization,
+        project_id=invitation.project_id,  # a guest invitation shows in the project's history
         targets=[target(invitation.user), target(invitation)],
     )
     return invitation

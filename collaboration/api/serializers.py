@@ -3,9 +3,15 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backoffice.api.identity_serializers import AS_GUEST, UNNAMED, UserSummarySerializer
+from backoffice.api.identity_serializers import (
+    AS_GUEST,
+    UNNAMED,
+    PersonIdField,
+    PersonNameField,
+    UserSummarySerializer,
+)
 from backoffice.api.serializers import ModelSerializer, Serializer, camel
-from backoffice.models import AuditEvent
+from backoffice.models import AuditEvent, Invitation
 from backoffice.roles import as_guest
 from projects.constants import GRANTABLE_ROLES, ROLE_BY_CODENAME
 
@@ -182,6 +188,28 @@ class GuestInviteSerializer(Serializer):
     role = serializers.ChoiceField(
         choices=GRANT_ROLES, default="Viewer", help_text="At most Developer for a guest."
     )
+
+
+class OpenGuestInvitationSerializer(ModelSerializer):
+    """An open invitation of a guest to the project, as its managers see it."""
+
+    email = serializers.EmailField(source="user.email")
+    invited_by = PersonIdField(source="invited_by_id")
+    invited_by_name = PersonNameField(source="invited_by")
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "expires_at",
+            "sent_count",
+            "invited_by",
+            "invited_by_name",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 class GuestInvitationSerializer(Serializer):

@@ -25,8 +25,13 @@ router.register(
 urlpatterns = [
     path(
         "Projects/<str:project_pk>/guests",
-        views.GuestViewSet.as_view({"post": "create"}),
+        views.GuestViewSet.as_view({"get": "list", "post": "create"}),
         name="project-guests",
+    ),
+    path(
+        "Projects/<str:project_pk>/guests/<uuid:pk>/revoke",
+        views.GuestViewSet.as_view({"post": "revoke"}),
+        name="project-guest-revoke",
     ),
     path(
         "Projects/<str:project_pk>/private",

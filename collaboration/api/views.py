@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from backoffice.actors import Actor
 from backoffice.api.identity_views import OrganizationScopedViewSet
 from backoffice.api.pagination import CursorPagination
-from backoffice.models import AuditEvent, User
+from backoffice.models import AuditEvent, Invitation, User
 from backoffice.roles import Perm
+from backoffice.services import invitation_revoke
 from projects.api.scoped import ProjectScopedViewSet
 from projects.api.serializers import ProjectDetailSerializer
 from projects.constants import Visibility
@@ -41,6 +42,7 @@ from .serializers import (
     CommentWriteSerializer,
     GuestInvitationSerializer,
     GuestInviteSerializer,
+    OpenGuestInvitationSerializer,
     ProjectGroupLinkSerializer,
     ProjectMemberSerializer,
     RoleInputSerializer,
@@ -289,14 +291,34 @@ class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiz
 
 class GuestViewSet(ProjectScopedViewSet):
     """``POST …/guests``: an invitation e-mailed with a single-use link; 202 whether or not
-    the address has an account (the grant comes when the person accepts)."""
+    the address has an account (the grant comes when the person accepts). ``GET …/guests``
+    lists the open ones (accepted ones are members, see ``…/members``) and
+    ``POST …/guests/{invitationId}/revoke`` kills a link."""
 
-    queryset = User.objects.none()
-    serializer_class = GuestInvitationSerializer
+    queryset = Invitation.objects.none()
+    serializer_class = OpenGuestInvitationSerializer
+    pagination_class = None
+    filter_backends: list = []
     default_perm = Perm.MANAGE_PROJECT_MEMBERS
 
     def scoped_queryset(self):
-        return User.objects.none()
+        return (
+            Invitation.objects.filter(project_id=self.project.pk, accepted_at=None, revoked_at=None)
+            .select_related("user", "invited_by", "organization")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(responses=OpenGuestInvitationSerializer(many=True))
+    def list(self, request, project_pk=None):
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(request=None, responses=OpenGuestInvitationSerializer)
+    def revoke(self, request, project_pk=None, pk=None):
+        # The organization invitations' revoke: the link dies, the event names the project.
+        invitation = invitation_revoke(
+            actor=Actor.for_request(request), invitation=self.get_object()
+        )
+        return Response(self.get_serializer(invitation).data)
 
     @extend_schema(request=GuestInviteSerializer, responses={202: GuestInvitationSerializer})
     def create(self, request, project_pk=None):

@@ -6,7 +6,9 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client as BrowserClient
+from django.test.utils import CaptureQueriesContext
 
 from backoffice.actors import Actor
 from backoffice.models import AuditEvent, Invitation, Membership, User
@@ -15,6 +17,7 @@ from backoffice.services import user_create
 from projects.services import project_delete, project_grant_set
 from tests.backoffice.factories import PASSWORD, member
 from tests.collaboration.conftest import assert_problem
+from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -254,6 +257,55 @@ def test_guests_cannot_invite(principals, client_for, project):
     )
     assert_problem(response, 403)
     assert not User.objects.filter(email="friend@agency.example").exists()
+
+
+def test_managers_list_the_open_invitations_and_revoke_one(invite, project, pm_client, users):
+    _, first = invite("first@agency.example", "Developer")
+    _, second = invite("second@agency.example")
+    assert accept(second, password=NEW_PASSWORD).status_code == 200
+    url = f"/api/Projects/{project.pk}/guests"
+
+    listed = pm_client.get(url)
+
+    assert listed.status_code == 200, listed.content
+    [row] = listed.json()  # the accepted one is a member now
+    assert (row["email"], row["role"], row["sentCount"]) == ("first@agency.example", "Developer", 1)
+    assert row["invitedBy"] == str(users["ProjectManager"].pk)
+    revoked = pm_client.post(f"{url}/{row['id']}/revoke")
+    assert revoked.status_code == 200, revoked.content
+    assert pm_client.get(url).json() == []
+    assert_problem(accept(first, password=NEW_PASSWORD), 404)
+    assert_problem(pm_client.post(f"{url}/{row['id']}/revoke"), 404)  # no longer open
+    assert AuditEvent.objects.filter(
+        project_id=project.pk, event_type="INVITATION_REVOKED"
+    ).exists()
+
+
+def test_another_projects_invitation_is_not_found_here(invite, org, pm_client, users):
+    invite("elsewhere@agency.example")
+    other = make_project(org, name="Other")
+    invitation = Invitation.objects.get(user__email="elsewhere@agency.example")
+
+    response = pm_client.post(f"/api/Projects/{other.pk}/guests/{invitation.pk}/revoke")
+
+    assert response.status_code in (403, 404)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
+def test_the_open_invitations_cost_the_same_queries_whatever_their_number(
+    invite, project, pm_client
+):
+    url = f"/api/Projects/{project.pk}/guests"
+    invite("a@agency.example")
+    pm_client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        pm_client.get(url)
+    for n in range(5):
+        invite(f"more{n}@agency.example")
+    with CaptureQueriesContext(connection) as six:
+        assert len(pm_client.get(url).json()) == 6
+    assert len(six) == len(one)
 
 
 # Signing in ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from backoffice.actors import Actor
 from backoffice.roles import Role
 from backoffice.services import invitation_create, token_create, token_revoke
-from collaboration.services import project_group_link
+from collaboration.services import guest_invite, project_group_link
 from credentials.services import credential_create
 from projects.services import project_activate, project_grant_set
 from shares.services import channel_publish, deploy_request_create, share_upsert
@@ -176,6 +176,9 @@ MATRIX: dict[tuple[str, str], str] = {
     # …and its author or an OrganizationAdmin deletes it
     ("DELETE", "/api/Projects/{project_pk}/comments/{id}"): "1 1 3 A 3 3 A A 4 3 3 3",
     ("POST", "/api/Projects/{project_pk}/guests"): PM_WRITE,
+    # the open guest invitations (their e-mails) are for those who manage guests
+    ("GET", "/api/Projects/{project_pk}/guests"): "1 1 A 3 3 A A A 4 A 3 3",
+    ("POST", "/api/Projects/{project_pk}/guests/{id}/revoke"): PM_WRITE,
     ("GET", "/api/Projects/{project_pk}/history"): ANY_READ,
     ("GET", "/api/Projects/{project_pk}/members"): ANY_READ,
     ("PUT", "/api/Projects/{project_pk}/members/{user_id}"): PM_WRITE,
@@ -236,6 +239,9 @@ def world(org, other_org, users, other_admin) -> World:
     project_grant_set(actor=system, project=project, role=Role.DEVELOPER, user=target)
     group = make_group(org, users=[target])
     project_group_link(actor=system, project=project, user_group=group, role=Role.VIEWER)
+    guest_invitation = guest_invite(
+        actor=system, project=project, email="invited.guest@partner.example"
+    )
     invitation = invitation_create(
         actor=Actor.for_user(admin), organization=org, email="new.person@example.com", role="Viewer"
     ).invitation
@@ -289,6 +295,7 @@ def world(org, other_org, users, other_admin) -> World:
         "comment": str(comment.pk),
         "group": str(group.pk),
         "invitation": str(invitation.pk),
+        "guest_invitation": str(guest_invitation.pk),
         "credential": str(created.credential.pk),
         "webhook_pk": str(webhook.pk),
         "delivery": str(delivery.pk),
@@ -354,6 +361,8 @@ def id_for(path: str, params: dict[str, str]) -> str:
         return params["delivery"]
     if "/webhooks/" in path:
         return params["webhook_pk"]
+    if "/guests/" in path:
+        return params["guest_invitation"]
     if "/invitations/" in path:
         return params["invitation"]
     if "/user-groups/" in path:
