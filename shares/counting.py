@@ -70,7 +70,11 @@ def _redis() -> tuple[Any, RedisCache] | None:
     cache = caches["default"]
     if not isinstance(cache, RedisCache):
         return None
-    return cache._cache.get_client(cache.make_and_validate_key(PENDING_KEY), write=True), cache
+    client = getattr(cache, "_counting_client", None)
+    if client is None:  # Django builds a new client object on every call: keep one
+        client = cache._cache.get_client(cache.make_and_validate_key(PENDING_KEY), write=True)
+        cache._counting_client = client
+    return client, cache
 
 
 def _key(cache: RedisCache, key: str) -> str:

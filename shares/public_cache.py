@@ -53,10 +53,25 @@ return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 
 
 def _redis() -> tuple[Any, RedisCache] | None:
+    """The redis-py client of the default cache when it is Redis, else None. Kept on the
+    cache object (one per thread): Django builds a new client object on every call."""
     cache = caches["default"]
     if not isinstance(cache, RedisCache):
         return None
-    return cache._cache.get_client(cache.make_key(GENERATION_KEY), write=True), cache
+    client = getattr(cache, "_public_client", None)
+    if client is None:
+        client = cache._cache.get_client(cache.make_key(GENERATION_KEY), write=True)
+        cache._public_client = client
+    return client, cache
+
+
+def _script(client: Any, source: str) -> Any:
+    """A registered script (``EVALSHA``, loaded again after a Redis restart): the source
+    isn't sent with every request."""
+    scripts = client.__dict__.setdefault("_public_scripts", {})
+    if source not in scripts:
+        scripts[source] = client.register_script(source)
+    return scripts[source]
 
 
 def cached(kind: str, ident: str, read: Callable[[], T | None]) -> T | None:
@@ -68,7 +83,9 @@ def cached(kind: str, ident: str, read: Callable[[], T | None]) -> T | None:
     client, cache = found
     prefix = cache.make_key(f"public:{kind}:")
     try:
-        generation, raw = client.eval(_LOOKUP, 1, cache.make_key(GENERATION_KEY), prefix, ident)
+        generation, raw = _script(client, _LOOKUP)(
+            keys=[cache.make_key(GENERATION_KEY)], args=[prefix, ident]
+        )
     except RedisError as error:
         log.warning("public cache unavailable, reading the database (%s)", error)
         return read()
@@ -214,8 +231,8 @@ def hot_lookup(
         cache.make_key("public:once:used:") if claim else "",
     ]
     try:
-        wait, generation, raw, counted, claimed = client.eval(
-            _HOT, 1, cache.make_key(GENERATION_KEY), *args
+        wait, generation, raw, counted, claimed = _script(client, _HOT)(
+            keys=[cache.make_key(GENERATION_KEY)], args=args
         )
     except RedisError as error:
         log.warning("public cache unavailable, reading the database (%s)", error)
