@@ -7,6 +7,7 @@ import sys
 
 from django import forms
 from django.contrib.auth.views import LoginView
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -88,18 +89,50 @@ class AcceptInvitationForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, required=False, max_length=128)
 
 
+INVITATION_STEP_OPEN = "open"
+
+
+@never_cache
+@csrf_protect
+@sensitive_post_parameters("password", "token")
+def invitation(request):
+    """The page an invitation e-mail links to: ``/invitations/#<token>``. The token is in the
+    URL fragment, which browsers never send, so it reaches no access log, proxy log or
+    ``Referer``. GET serves a page whose script (``invitation.js``) posts the fragment back
+    (``step=open``), or lets the person paste it without scripts; the page that answers shows
+    the invitation and accepts it by POST, the token in a hidden field."""
+    if request.method == "POST":
+        token = request.POST.get("token", "").strip()
+        opening = request.POST.get("step") == INVITATION_STEP_OPEN
+        return _invitation_page(request, token, accept=not opening)
+    response = render(request, "backoffice/invitation_open.html")
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @never_cache
 @csrf_protect
 @sensitive_post_parameters("password")
 def accept_invitation(request, token: str):
-    """The page an invitation e-mail links to."""
+    """The links sent before the token moved to the fragment (``/invitations/<token>``).
+    GET redirects to ``/invitations/#<token>`` without looking the token up, so a request
+    for the old form answers the same whatever the token and Django logs nothing about it
+    (a 404 would log the path); POST accepts as before."""
+    if request.method != "POST":
+        response = HttpResponseRedirect(f"/invitations/#{token}")
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+    return _invitation_page(request, token, accept=True)
+
+
+def _invitation_page(request, token: str, *, accept: bool):
     try:
         invitation = services.invitation_for_token(token)
     except DomainError as error:
         return _error(request, 404, error.detail)
     needs_password = invitation.user.status == User.Status.PENDING
-    form = AcceptInvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = AcceptInvitationForm(request.POST if accept else None)
+    if accept and form.is_valid():
         try:
             services.invitation_accept(token=token, **form.cleaned_data)
         except DomainError as error:
@@ -112,5 +145,12 @@ def accept_invitation(request, token: str):
             return render(
                 request, "backoffice/invitation_accepted.html", {"invitation": invitation}
             )
-    context = {"invitation": invitation, "form": form, "needs_password": needs_password}
-    return render(request, "backoffice/invitation.html", context)
+    context = {
+        "invitation": invitation,
+        "form": form,
+        "needs_password": needs_password,
+        "token": token,
+    }
+    response = render(request, "backoffice/invitation.html", context)
+    response["Referrer-Policy"] = "no-referrer"
+    return response

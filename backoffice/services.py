@@ -412,7 +412,9 @@ class SentInvitation:
 
 
 def _invitation_link(token: str) -> str:
-    return f"{settings.SITE_URL}/invitations/{token}"
+    """The token rides in the URL fragment: browsers never send it, so it reaches no server,
+    proxy or access log (the page posts it)."""
+    return f"{settings.SITE_URL}/invitations/#{token}"
 
 
 def _send_invitation(invitation: Invitation, link: str) -> None:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("invitations/", pages.invitation, name="invitation"),
     path("invitations/<str:token>", pages.accept_invitation, name="invitation-page"),
     path("login", pages.SignInView.as_view(), name="login"),
 ]

@@ -20,7 +20,7 @@ from tests.backoffice.factories import PASSWORD, member
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
-LINK = re.compile(r"https?://\S+/invitations/(?P<token>[A-Za-z0-9_-]+)")
+LINK = re.compile(r"https?://\S+/invitations/#(?P<token>[A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
@@ -214,7 +214,7 @@ def test_revoke_stops_the_link(org, admin_client, invite, anon):
     assert revoked.status_code == 200
     assert revoked.json()["status"] == "revoked"
     assert accept(anon, token, password=NEW_PASSWORD).status_code == 404
-    assert DjangoClient().get(f"/invitations/{token}").status_code == 404
+    assert open_page(DjangoClient(), token).status_code == 404
     for verb in ("revoke", "resend"):
         again = admin_client.post(f"{invitations_url(org)}/{invitation_id}/{verb}")
         assert again.status_code == 409
@@ -366,9 +366,61 @@ def test_accepting_cannot_demote_an_active_member(org, users, invite, anon, clie
 # Accepting by the page -----------------------------------------------------------------
 
 
+def open_page(client, token: str):
+    """What the page's script does with the link's fragment: post it back."""
+    return client.post("/invitations/", {"token": token, "step": "open"})
+
+
+def test_the_link_carries_the_token_in_the_fragment_only(invite, settings):
+    """Issue 17: the token was in the path, so in every access log."""
+    _, token = invite()
+    [message] = mail.outbox
+    assert f"{settings.SITE_URL}/invitations/#{token}" in message.body
+    assert f"/invitations/{token}" not in message.body
+
+
+def test_the_link_s_page_posts_the_fragment(db):
+    response = DjangoClient().get("/invitations/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'src="/static/backoffice/invitation.js"' in body
+    assert 'name="step" value="open"' in body
+    assert 'name="token"' in body  # pasted by hand without scripts
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+def test_an_old_link_redirects_to_the_fragment_without_a_lookup_or_a_log(invite, caplog):
+    _, token = invite()
+    for value in (token, "not-a-real-token"):
+        caplog.clear()
+        response = DjangoClient().get(f"/invitations/{value}")
+        assert response.status_code == 302
+        assert response["Location"] == f"/invitations/#{value}"
+        assert value not in " ".join(record.getMessage() for record in caplog.records)
+
+
+def test_the_accept_form_posts_the_token_in_its_body(invite):
+    _, token = invite()
+    page = open_page(DjangoClient(), token).content.decode()
+    assert 'action="/invitations/"' in page
+    assert f'name="token" value="{token}"' in page
+
+
+def test_accepting_through_the_new_page(org, invite):
+    _, token = invite()
+    client = DjangoClient()
+    response = client.post(
+        "/invitations/", {"token": token, "password": NEW_PASSWORD, "display_name": "Ana"}
+    )
+    assert response.status_code == 200
+    assert User.objects.get(email="newcomer@example.com").status == User.Status.ACTIVE
+    assert open_page(client, token).status_code == 404
+
+
 def test_the_page_shows_the_invitation(org, invite):
     _, token = invite()
-    response = DjangoClient().get(f"/invitations/{token}")
+    response = open_page(DjangoClient(), token)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert org.name in response.content.decode()
@@ -387,7 +439,7 @@ def test_the_page_accepts_for_a_new_user(org, invite):
     assert user.status == User.Status.ACTIVE
     assert user.check_password(NEW_PASSWORD)
     assert Membership.objects.filter(user=user, organization=org).exists()
-    assert client.get(f"/invitations/{token}").status_code == 404
+    assert open_page(client, token).status_code == 404
 
 
 def test_the_page_refuses_a_weak_password(invite):
@@ -409,7 +461,7 @@ def test_the_page_needs_a_csrf_token(invite):
 
 @pytest.mark.parametrize("token", ["unknown", "a" * 43])
 def test_the_page_of_an_unknown_link_is_a_plain_404(token, db):
-    response = DjangoClient().get(f"/invitations/{token}")
+    response = open_page(DjangoClient(), token)
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
 
@@ -417,4 +469,4 @@ def test_the_page_of_an_unknown_link_is_a_plain_404(token, db):
 def test_the_page_of_an_expired_link_is_404(invite):
     _, token = invite()
     Invitation.objects.update(expires_at=timezone.now())
-    assert DjangoClient().get(f"/invitations/{token}").status_code == 404
+    assert open_page(DjangoClient(), token).status_code == 404

@@ -34,7 +34,7 @@ PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
 def link_token(link: str) -> str:
-    return link.rsplit("/", 1)[-1]
+    return link.rsplit("#", 1)[-1]
 
 
 # Organizations and users -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection
+from django.test import Client
 
 from backoffice.pages import server_error
 from backoffice.roles import Role
@@ -76,14 +77,19 @@ def test_readyz_is_a_503_and_healthz_stays_200(database_down, anon):
     [
         ("/v/aB3dE5fG7hJ9", {}, "text/html"),
         ("/v/aB3dE5fG7hJ9/cta", {}, "text/html"),
-        ("/invitations/some-invitation-token", {}, "text/html"),
         ("/embed/v1/manifest?channelHandle=x", {"HTTP_X_PERCUS_API_KEY": "pk_x"}, "application/"),
     ],
-    ids=["landing", "cta", "invitation", "embed-manifest"],
+    ids=["landing", "cta", "embed-manifest"],
 )
 def test_a_page_outside_the_api_is_a_503(database_down, anon, path, headers, content_type):
     """Django's test client would raise the exception if any view let it escape."""
     assert_unavailable(anon.get(path, **headers), content_type)
+
+
+def test_the_invitation_page_is_a_503(database_down):
+    """The page posts the link's token (it travels in the URL fragment)."""
+    response = Client().post("/invitations/", {"token": "some-invitation-token", "step": "open"})
+    assert_unavailable(response, "text/html")
 
 
 def test_an_outage_outside_any_view_is_a_503_too(rf):

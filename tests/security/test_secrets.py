@@ -23,7 +23,7 @@ from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.django_db
 
-LINK = re.compile(r"/invitations/([A-Za-z0-9_\-.:]+)")
+LINK = re.compile(r"/invitations/#([A-Za-z0-9_\-.:]+)")
 
 
 class Collect(logging.Handler):
