@@ -366,7 +366,7 @@ class VisibilityViewSet(ProjectScopedViewSet):
 
 class HistoryViewSet(mixins.ListModelMixin, ProjectScopedViewSet):
     """The project's audit events, newest first, cursor paged. A guest sees the people of
-    the events by display name (one more query per page)."""
+    the events by display name (two more queries per page)."""
 
     queryset = AuditEvent.objects.none()
     serializer_class = AuditEventSerializer
