@@ -106,7 +106,7 @@ def invitation(request):
         opening = request.POST.get("step") == INVITATION_STEP_OPEN
         return _invitation_page(request, token, accept=not opening)
     response = render(request, "backoffice/invitation_open.html")
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -120,7 +120,7 @@ def accept_invitation(request, token: str):
     (a 404 would log the path); POST accepts as before."""
     if request.method != "POST":
         response = HttpResponseRedirect(f"/invitations/#{token}")
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
     return _invitation_page(request, token, accept=True)
 
@@ -152,5 +152,5 @@ def _invitation_page(request, token: str, *, accept: bool):
         "token": token,
     }
     response = render(request, "backoffice/invitation.html", context)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -386,7 +386,7 @@ def test_the_link_s_page_posts_the_fragment(db):
     assert 'src="/static/backoffice/invitation.js"' in body
     assert 'name="step" value="open"' in body
     assert 'name="token"' in body  # pasted by hand without scripts
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
 
 
