@@ -34,6 +34,7 @@ from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPerm
 from .signals import deletion_guards, project_archived, stored_files, thumbnail_sources
 from .thumbnails import open_image, store_renditions
 from .tree import MAX_DEPTH, ancestor_ids, descendant_ids
+from .validation import clean_project_fields
 
 EDITABLE_FIELDS = (
     "name",
@@ -48,16 +49,6 @@ EDITABLE_FIELDS = (
 SLUG_ATTEMPTS = 100
 #: The direct grant the creator of a project gets on it (seed 001: the creator is a member).
 CREATOR_ROLE = Role.PROJECT_MANAGER
-
-
-def normalize_tags(tags: list[str]) -> list[str]:
-    """Lower-case, trimmed, de-duplicated, in first-seen order."""
-    return list(dict.fromkeys(tag.strip().lower() for tag in tags if tag.strip()))
-
-
-def normalize_category(category: str) -> str:
-    """Lower-case and trimmed, like tags (seed 003), so "Credit" and "credit" are one category."""
-    return category.strip().lower()
 
 
 def slug_base(name: str) -> str:
@@ -108,16 +99,18 @@ def project_create(
 ) -> Project:
     """Create a Draft project. The slug is race-free: a concurrent create that takes the same
     slug makes this insert fail inside a savepoint, and the next free slug is tried."""
-    fields = {
-        "name": name.strip(),
-        "description": description,
-        "visibility": visibility,
-        "locale": locale,
-        "job_code": job_code,
-        "external_id": external_id,
-        "category": normalize_category(category),
-        "tags": normalize_tags(tags or []),
-    }
+    fields = clean_project_fields(
+        {
+            "name": name,
+            "description": description,
+            "visibility": visibility,
+            "locale": locale,
+            "job_code": job_code,
+            "external_id": external_id,
+            "category": category,
+            "tags": tags or [],
+        }
+    )
     base = slug_base(fields["name"])
     for _ in range(SLUG_ATTEMPTS):
         slug = _next_free_slug(organization, base)
@@ -146,12 +139,10 @@ def project_update(*, actor: Actor, project: Project, **changes: Any) -> Project
     """Change editable fields. The slug stays as it is when the name changes."""
     project = lock_project(project)
     ensure_writable(project)
-    if "tags" in changes:
-        changes["tags"] = normalize_tags(changes["tags"])
-    if "name" in changes:
-        changes["name"] = changes["name"].strip()
-    if "category" in changes:
-        changes["category"] = normalize_category(changes["category"])
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    changes = clean_project_fields(changes)
     changed = apply_changes(project, changes, editable=EDITABLE_FIELDS)
     if changed:
         project.save(update_fields=[*changed, "updated_at"])

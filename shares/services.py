@@ -25,10 +25,10 @@ from backoffice.audit import record_event, target
 from backoffice.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from backoffice.events import EventType
 from credentials.models import ApiCredential
-from projects.api.serializers import BCP47
 from projects.constants import Status as ProjectStatus
 from projects.guards import ensure_writable, lock_project
 from projects.models import Project
+from projects.validation import BCP47
 from templates.constants import Status as TemplateStatus
 from templates.models import Template
 from templates.services import template_make_production

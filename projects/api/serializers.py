@@ -1,7 +1,5 @@
 """Project representations (camelCase) and the input of create/PUT/PATCH."""
 
-import re
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -14,14 +12,13 @@ from ..constants import MAX_TAG_LENGTH, MAX_TAGS, Ownership, Visibility
 from ..models import Project
 from ..signals import detail_sections
 from ..thumbnails import thumbnail_urls
-
-# BCP 47 language tag, the common shapes: language[-script][-region][-variant…].
-BCP47 = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
+from ..validation import LOCALE_MESSAGE, is_locale
 
 
 def validate_locale(value: str) -> str:
-    if value and not BCP47.match(value):
-        raise serializers.ValidationError("Must be a BCP 47 language tag such as es-CL.")
+    """The services' rule (``projects.validation``), as a field error of the body."""
+    if not is_locale(value):
+        raise serializers.ValidationError(LOCALE_MESSAGE)
     return value
 
 
