@@ -1,4 +1,4 @@
-"""``/api/Organizations/{organizationId}/branding`` (SPEC §16): how the organization's landing
+"""``/api/Organizations/{id}/branding`` (SPEC §16): how the organization's landing
 pages look. Members read it; OrganizationAdmins change it (fields, and the logo as a
 multipart upload)."""
 
@@ -76,7 +76,7 @@ class BrandingViewSet(ScopedViewSet):
 
     @cached_property
     def organization(self) -> Organization:
-        return get_object_or_404(Organization, pk=self.kwargs["organizationId"])
+        return get_object_or_404(Organization, pk=self.kwargs["organization_pk"])
 
     def permission_scope(self) -> Organization:
         return self.organization

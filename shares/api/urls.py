@@ -21,7 +21,7 @@ router.register(
     basename="deploy-request",
 )
 
-ORGANIZATION = r"Organizations/(?P<organizationId>[0-9a-f-]{36})"
+ORGANIZATION = r"Organizations/(?P<organization_pk>[0-9a-f-]{36})"
 
 urlpatterns = [
     *router.urls,

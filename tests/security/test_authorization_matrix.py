@@ -108,6 +108,11 @@ MATRIX: dict[tuple[str, str], str] = {
         ORG_ADMIN_WRITE
     ),
     # webhooks (SPEC §17): OrganizationAdmin
+    ("GET", "/api/Organizations/{organization_pk}/branding"): ORG_READ,
+    ("PUT", "/api/Organizations/{organization_pk}/branding"): ORG_ADMIN_WRITE,
+    ("PATCH", "/api/Organizations/{organization_pk}/branding"): ORG_ADMIN_WRITE,
+    ("PUT", "/api/Organizations/{organization_pk}/branding/logo"): ORG_ADMIN_WRITE,
+    ("DELETE", "/api/Organizations/{organization_pk}/branding/logo"): ORG_ADMIN_WRITE,
     ("GET", "/api/Organizations/{organization_pk}/webhooks"): ORG_ADMIN_READ,
     ("POST", "/api/Organizations/{organization_pk}/webhooks"): ORG_ADMIN_WRITE,
     ("GET", "/api/Organizations/{organization_pk}/webhooks/{id}"): ORG_ADMIN_READ,
