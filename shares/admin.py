@@ -248,6 +248,8 @@ class PublicVideoShareAdmin(
                     "cta_url",
                     "personalization",
                     "api_credential",
+                    "expires_at",
+                    "has_password",
                 ]
             },
         ),
@@ -279,6 +281,11 @@ class PublicVideoShareAdmin(
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="password", boolean=True)
+    def has_password(self, share: PublicVideoShare) -> bool:
+        """Whether the landing page asks for a password (never the password)."""
+        return share.has_password
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, share: PublicVideoShare) -> str:

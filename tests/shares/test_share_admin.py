@@ -93,3 +93,20 @@ def test_share_and_project_pages_chart_the_last_30_days(staff, share):
         assert "42 views and 7 CTA clicks" in body  # the chart's text for screen readers
         assert f"<title>{today().isoformat()}: 42 views</title>" in body
         assert "<script" not in body.split('class="daily-chart"')[1].split("</svg>")[0]
+
+
+def test_the_share_page_shows_expiry_and_whether_there_is_a_password(staff, org):
+    project = make_project(org, name="Protected")
+    share = share_upsert(
+        actor=Actor.system("tests"),
+        project=project,
+        channel="PROD",
+        fields={"public_title": "Offer", "password": "correct horse battery"},
+    ).share
+    page = staff.get(reverse("admin:shares_publicvideoshare_change", args=[share.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Expires at" in text
+    assert 'alt="True"' in text  # the password flag, never the password or its hash
+    assert "correct horse battery" not in text
+    assert share.password_hash not in text
