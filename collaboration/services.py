@@ -14,8 +14,6 @@ from backoffice.events import EventType
 from backoffice.models import Invitation, Membership, Organization, User
 from backoffice.roles import GUEST_ROLE_CAP, Perm, Role, role_allows
 from backoffice.services import guest_invitation_send, user_create
-from projects.constants import Visibility
-from projects.guards import ensure_writable, lock_project
 from projects.models import Project, is_guest
 from projects.services import project_grant_remove, project_grant_set
 
@@ -345,27 +343,3 @@ def guest_grant_on_acceptance(sender, *, invitation: Invitation, user: User, **k
     if held is not None and held.rank >= Role(invitation.role).rank:
         return
     project_grant_set(actor=Actor.for_user(user), project=project, user=user, role=invitation.role)
-
-
-# Visibility -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def project_set_visibility(*, actor: Actor, project: Project, visibility: str) -> Project:
-    """Make a project Private or Organization-wide. Setting the current value changes
-    nothing and records nothing. Archived projects are read-only (409)."""
-    visibility = Visibility(visibility)
-    project = lock_project(project)
-    if project.visibility == visibility:
-        return project
-    ensure_writable(project)
-    before = project.visibility
-    project.visibility = visibility
-    project.save(update_fields=["visibility", "updated_at"])
-    _project_event(
-        EventType.VISIBILITY_CHANGED,
-        actor,
-        project,
-        changes={"visibility": {"before": before, "after": visibility}},
-    )
-    return project

@@ -143,11 +143,42 @@ def project_update(*, actor: Actor, project: Project, **changes: Any) -> Project
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
     changes = clean_project_fields(changes)
+    visibility = changes.pop("visibility", None)
     changed = apply_changes(project, changes, editable=EDITABLE_FIELDS)
     if changed:
         project.save(update_fields=[*changed, "updated_at"])
         _event(EventType.PROJECT_UPDATED, actor, project, changed)
+    if visibility is not None:
+        _change_visibility(actor, project, visibility)
     return project
+
+
+@transaction.atomic
+def project_set_visibility(*, actor: Actor, project: Project, visibility: str) -> Project:
+    """Make a project Private or Organization-wide. Setting the current value changes
+    nothing and records nothing. Archived projects are read-only (409)."""
+    visibility = Visibility(visibility)
+    project = lock_project(project)
+    if project.visibility != visibility:
+        ensure_writable(project)
+        _change_visibility(actor, project, visibility)
+    return project
+
+
+def _change_visibility(actor: Actor, project: Project, visibility: str) -> None:
+    """The one writer of ``Project.visibility`` after creation (whether through
+    ``PUT …/visibility`` or an edit of the project), with its one event."""
+    if project.visibility == visibility:
+        return
+    before = project.visibility
+    project.visibility = visibility
+    project.save(update_fields=["visibility", "updated_at"])
+    _event(
+        EventType.VISIBILITY_CHANGED,
+        actor,
+        project,
+        {"visibility": {"before": before, "after": visibility}},
+    )
 
 
 def _transition(project: Project, to: str) -> str:

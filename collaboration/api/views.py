@@ -22,6 +22,7 @@ from backoffice.api.pagination import CursorPagination
 from backoffice.models import AuditEvent, Invitation, User
 from backoffice.roles import Perm
 from backoffice.services import invitation_revoke
+from projects import services as project_services
 from projects.api.scoped import ProjectScopedViewSet
 from projects.api.serializers import ProjectDetailSerializer
 from projects.constants import Visibility
@@ -346,7 +347,7 @@ class VisibilityViewSet(ProjectScopedViewSet):
         return User.objects.none()
 
     def _set(self, request, visibility: str) -> Response:
-        project = services.project_set_visibility(
+        project = project_services.project_set_visibility(
             actor=Actor.for_request(request), project=self.project, visibility=visibility
         )
         fill_annotations(project)

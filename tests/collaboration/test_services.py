@@ -9,7 +9,7 @@ from backoffice.roles import Role
 from backoffice.services import member_deactivate
 from collaboration import services
 from collaboration.selectors import project_audience
-from projects.services import project_archive
+from projects.services import project_archive, project_set_visibility
 from tests.backoffice.factories import member
 from tests.collaboration.factories import grant, make_comment, make_group
 
@@ -67,7 +67,7 @@ def test_the_visibility_of_an_archived_project_cannot_change(actor, project):
     project_archive(actor=actor, project=project)
 
     with pytest.raises(Conflict):
-        services.project_set_visibility(actor=actor, project=project, visibility="Private")
+        project_set_visibility(actor=actor, project=project, visibility="Private")
 
 
 def test_a_group_rename_keeps_names_unique(actor, org):

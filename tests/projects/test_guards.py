@@ -6,9 +6,14 @@ import pytest
 
 from backoffice.actors import Actor
 from backoffice.errors import Conflict
-from collaboration.services import project_set_visibility
 from credentials.services import credential_create
-from projects.services import project_activate, project_archive, project_trash, project_update
+from projects.services import (
+    project_activate,
+    project_archive,
+    project_set_visibility,
+    project_trash,
+    project_update,
+)
 from shares.services import channel_publish, share_upsert
 from templates.services import template_archive
 from tests.projects.factories import make_project

@@ -455,3 +455,16 @@ def test_api_events_name_the_token_and_its_user(org, users, client_for):
     ]
     assert {e.actor_kind for e in recorded} == {"token"}
     assert recorded[1].changes == {"category": {"before": "", "after": "auto"}}
+
+
+def test_a_visibility_change_is_one_event_whichever_door(org, actor):
+    """``Project.visibility`` has one writer: an edit of the project and ``PUT …/visibility``
+    record the same ``VISIBILITY_CHANGED``, never a visibility diff in ``PROJECT_UPDATED``."""
+    project = make_project(org)
+
+    project_update(actor=actor, project=project, name="Renamed", visibility=Visibility.PRIVATE)
+
+    updated = AuditEvent.objects.get(project_id=project.pk, event_type="PROJECT_UPDATED")
+    changed = AuditEvent.objects.get(project_id=project.pk, event_type="VISIBILITY_CHANGED")
+    assert "visibility" not in updated.changes
+    assert changed.changes == {"visibility": {"before": "Organization", "after": "Private"}}
