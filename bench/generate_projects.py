@@ -575,13 +575,13 @@ def sql_steps(seed: int, digest: str, files: dict, author) -> list[tuple[str, st
                 status, public_title, public_subtitle, locale, cta_label, cta_url,
                 personalization_data, disabled_at, restored_at,
                 slug_rotated_at, api_credential_id, created_by_id, disabled_by_id, project_id,
-                restored_by_id, slug_rotated_by_id)
+                restored_by_id, slug_rotated_by_id, expires_at, password_hash)
             SELECT gen_random_uuid(), p.created_at + p.versions * interval '2 days',
                 p.created_at + p.versions * interval '2 days', 'PROD',
                 replace(gen_random_uuid()::text, '-', ''), 'Enabled', left(p.name, 160),
                 'Una oferta pensada para ti', '', 'Solicitar', 'https://example.com/solicitar',
                 '{"firstName": "Ana"}'::jsonb, NULL, NULL, NULL, NULL, p.creator, NULL,
-                p.id, NULL, NULL
+                p.id, NULL, NULL, NULL, ''
             FROM bench_plan p WHERE p.status = 'Active' AND p.share
             """,
             [],

@@ -51,6 +51,9 @@ ADMIN, GUEST = "admin@bench.example", "guest@other.example"
 SEARCH_WORD, TAG = "mortgage", "whatsapp"
 PAGE_1000_OFFSET = 999 * 30  # page 1 000 of 30 rows (the API pages by offset or cursor)
 EXPORT_ROWS = 1_000_000
+REFERENCE = "reference: typical DRF list, first page"  # bench/reference_list.py
+REFERENCE_PATH = "bench/reference/Projects"  # reference_list.REFERENCE_PATH (imports Django)
+REFERENCE_RATIO = 1.5  # the product's first page: at least this times the reference's req/s
 HIGH_LIMIT = "100000000"  # requests a minute: the rate limits stay on but never trip
 WHO = {
     "admin": "OrganizationAdmin",
@@ -127,6 +130,13 @@ class Scenario:
     load: dict = field(default_factory=dict)
 
 
+def bench_env() -> dict[str, str]:
+    """Production's settings with the reference list mounted (``bench_settings``), with
+    ``bench/`` importable by the server and by ``manage.py``."""
+    paths = [str(BENCH), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def dataset_facts() -> dict:
     """Ids the scenarios need, read from the bench database."""
     from generate_projects import MARKER_TABLE, table_counts
@@ -195,6 +205,10 @@ def scenarios(facts: dict, tokens: dict[str, str]) -> list[Scenario]:
     for who, email in (("admin", ADMIN), ("guest", GUEST)):
         items += [
             Scenario("project list, first page", who, "/api/Projects", bearer(email)),
+        ]
+        if who == "admin":  # side by side with the product's first page
+            items.append(Scenario(REFERENCE, who, f"/{REFERENCE_PATH}", bearer(email)))
+        items += [
             Scenario(
                 "project list, page 1 000",
                 who,
@@ -423,6 +437,8 @@ def measure(size: int, args: argparse.Namespace) -> dict:
     )
     if args.cache_url:
         env["CACHE_URL"] = args.cache_url
+    # Production's settings plus the reference list's route (bench/bench_settings.py).
+    env.update(bench_env())
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
@@ -555,6 +571,25 @@ def budgets(results: list[dict]) -> list[tuple[str, str, bool | None]]:
         )
     else:
         rows.append(("list first page at 1M within 1.5x of 1k", "needs sizes 1k and 1M", None))
+    for result in results:
+        product, reference = find(result, "project list, first page"), find(result, REFERENCE)
+        budget = (
+            f"OrganizationAdmin first page at {result['size']:,}: throughput ≥ "
+            f"{REFERENCE_RATIO}x the reference's (typical DRF list)"
+        )
+        if product and reference and reference["load"].get("rps"):
+            ratio = product["load"]["rps"] / reference["load"]["rps"]
+            rows.append(
+                (
+                    budget,
+                    f"{ratio:.2f}x ({product['load']['rps']:.0f} vs "
+                    f"{reference['load']['rps']:.0f} req/s saturated; p50 "
+                    f"{ms(product['latency']['p50'])} vs {ms(reference['latency']['p50'])} ms)",
+                    ratio >= REFERENCE_RATIO,
+                )
+            )
+        else:
+            rows.append((budget, "not run", None))
     search = find(by_size[1_000_000], "search") if 1_000_000 in by_size else None
     rows.append(
         (
@@ -614,7 +649,8 @@ def write_report(path: str, args, machine: dict, results: list[dict], started) -
         f"- Python {machine['python']}, {machine['versions']}, "
         f"{results[0]['facts']['postgres'] if results else ''} on 127.0.0.1",
         f"- code: {machine['commit'] or 'unknown'}",
-        f"- server: gunicorn, {args.workers} sync workers, `backoffice.settings.production`, "
+        f"- server: gunicorn, {args.workers} sync workers, `backoffice.settings.production` "
+        "(through `bench/bench_settings.py`, which adds only the reference list's route), "
         "DEBUG off, CONN_MAX_AGE=60, PostgreSQL; public and credential rate limits raised "
         f"for the run; cache: {args.cache_url or 'local memory (no Redis)'}",
         f"- load: wrk on the same machine (it shares the CPUs with gunicorn and PostgreSQL), "
@@ -629,6 +665,11 @@ def write_report(path: str, args, machine: dict, results: list[dict], started) -
         "same middleware, no database, served by the same workers in the same run; measured "
         "first and again just before the public pages, and each ratio (*vs floor*) is to the "
         "floor measured last before the scenario",
+        "- reference: `/bench/reference/Projects` (`bench/reference_list.py`), the list a "
+        "competent Django developer would write with DRF's stock parts (ModelSerializer, "
+        "LimitOffsetPagination with a plain COUNT(*), membership-join scoping, select_related), "
+        "over the same database, served by the same workers, measured right after the "
+        "product's first page",
         "- worker RSS: VmRSS/VmHWM of each gunicorn worker from /proc after all the loads "
         "(VmHWM is the peak since the worker started)",
         "- CSV export: one HTTP download of `/api/Organizations/{id}/audit-events/export` "
