@@ -207,3 +207,25 @@ def test_password_attempts_are_rate_limited_per_share_and_client(project, settin
     assert PASSWORD_COOKIE not in refused.cookies
     other = WebClient(REMOTE_ADDR="203.0.113.9")
     assert unlock(other, share).status_code == 303  # another client has its own budget
+
+
+# With Redis: the hot path of the landing page -------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_page_counts_no_view_on_the_redis_hot_path(org, redis_cache, settings):
+    """The cached page's Lua script counts a view before the password is checked; a locked
+    page takes it back, so only the page shown after the password counts."""
+    from shares.counting import share_counts
+
+    settings.PUBLIC_RATE_LIMIT = (10_000, 60)
+    project = published_project(org)[0]
+    share = make_share(project, password=PASSWORD)
+    web = WebClient()
+    for _ in range(3):  # a miss, then hits of the cached row
+        page = web.get(f"/v/{share.slug}")
+        assert page.status_code == 200
+        assert "Your offer" not in page.content.decode()
+    assert unlock(web, share).status_code == 303
+    assert "Your offer" in web.get(f"/v/{share.slug}").content.decode()
+    assert share_counts(share.pk) == (1, 0)
