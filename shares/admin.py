@@ -444,7 +444,8 @@ class OrganizationBrandingAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admi
         return (["organization"] if obj is None else []) + fields
 
     def get_readonly_fields(self, request, obj=None):
-        return ["logo_preview"] + (["organization"] if obj is not None else [])
+        fields = list(super().get_readonly_fields(request, obj))  # the preview, the history
+        return fields + (["organization"] if obj is not None else [])
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

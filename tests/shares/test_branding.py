@@ -227,8 +227,12 @@ def test_organization_admins_edit_the_branding_in_the_admin(client, org):
         == 2
     )  # the fields, then the logo
 
-    client.force_login(manager)
     change = reverse("admin:shares_organizationbranding_change", args=[branding.pk])
+    page = client.get(change)
+    assert page.status_code == 200
+    assert "remove_logo" in page.content.decode()
+    assert client.get(reverse("admin:shares_organizationbranding_changelist")).status_code == 200
+    client.force_login(manager)
     response = client.post(change, {"display_name": "Hijacked"})
     assert response.status_code == 403
     branding.refresh_from_db()
