@@ -60,13 +60,15 @@ SCENARIOS = [
     (f"search ({SEARCH_WORD!r})", ADMIN, f"/api/Projects?search={SEARCH_WORD}"),
 ]
 
+OWN_TOP = 15
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1000, help="projects in the data set")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--requests", type=int, default=100, help="per scenario and phase")
-    parser.add_argument("--top", type=int, default=25, help="functions shown per scenario")
+    parser.add_argument("--top", type=int, default=40, help="functions shown per scenario")
     parser.add_argument("--output", default=str(BENCH / "PROFILE.md"))
     args = parser.parse_args(argv)
     if not 1 <= args.requests <= 2000 or not 1 <= args.top <= 200:
@@ -98,20 +100,36 @@ class DatabaseTime:
             self.queries += 1
 
 
-def profile(client, path: str, headers: dict, requests: int, top: int) -> dict:
-    """Timings of ``requests`` requests, then a cProfile of as many."""
+def timings(cases: list[tuple], requests: int) -> list[dict]:
+    """Each case's request ``requests`` times, the cases interleaved (one request of each in
+    turn), so a load that drifts on a shared machine weighs on every case alike."""
     from django.db import connection
 
-    for _ in range(5):  # warm: the first use fills caches and claims lastUsedAt
-        response = client.get(path, **headers)
-    status = response.status_code
-    database = DatabaseTime()
-    times = []
-    with connection.execute_wrapper(database):
-        for _ in range(requests):
-            began = time.perf_counter()
-            client.get(path, **headers)
-            times.append((time.perf_counter() - began) * 1000)
+    found = []
+    for client, path, headers in cases:
+        for _ in range(5):  # warm: the first use fills caches and claims lastUsedAt
+            response = client.get(path, **headers)
+        found.append({"status": response.status_code, "times": [], "database": DatabaseTime()})
+    for _ in range(requests):
+        for (client, path, headers), result in zip(cases, found, strict=True):
+            with connection.execute_wrapper(result["database"]):
+                began = time.perf_counter()
+                client.get(path, **headers)
+                result["times"].append((time.perf_counter() - began) * 1000)
+    return [
+        {
+            "status": r["status"],
+            "mean_ms": statistics.fmean(r["times"]),
+            "median_ms": statistics.median(r["times"]),
+            "database_ms": r["database"].seconds * 1000 / requests,
+            "queries": r["database"].queries / requests,
+        }
+        for r in found
+    ]
+
+
+def profile(client, path: str, headers: dict, requests: int, top: int) -> dict:
+    """A cProfile of ``requests`` requests: the top functions by cumulative and own time."""
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):
@@ -119,28 +137,29 @@ def profile(client, path: str, headers: dict, requests: int, top: int) -> dict:
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = max(entry[3] for entry in stats.stats.values())  # the outermost call's
-    rows = []
-    for (filename, line, function), (_, calls, own, cumulative, _) in sorted(
-        stats.stats.items(), key=lambda item: item[1][3], reverse=True
-    )[:top]:
-        rows.append(
-            {
-                "function": function,
-                "where": f"{where(filename)}:{line}" if line else where(filename),
-                "calls": calls / requests,
-                "own_ms": own * 1000 / requests,
-                "cumulative_ms": cumulative * 1000 / requests,
-                "share": cumulative / total if total else 0.0,
-            }
-        )
+
+    def table(column: int, count: int) -> list[dict]:
+        rows = []
+        for (filename, line, function), (_, calls, own, cumulative, _) in sorted(
+            stats.stats.items(), key=lambda item: item[1][column], reverse=True
+        )[:count]:
+            rows.append(
+                {
+                    "function": function,
+                    "where": f"{where(filename)}:{line}" if line else where(filename),
+                    "calls": calls / requests,
+                    "own_ms": own * 1000 / requests,
+                    "cumulative_ms": cumulative * 1000 / requests,
+                    "share": cumulative / total if total else 0.0,
+                    "own_share": own / total if total else 0.0,
+                }
+            )
+        return rows
+
     return {
-        "status": status,
-        "mean_ms": statistics.fmean(times),
-        "median_ms": statistics.median(times),
-        "database_ms": database.seconds * 1000 / requests,
-        "queries": database.queries / requests,
         "profiled_ms": total * 1000 / requests,
-        "rows": rows,
+        "rows": table(3, top),  # by cumulative time
+        "own_rows": table(2, OWN_TOP),  # by own time: where the CPU actually goes
     }
 
 
@@ -159,9 +178,13 @@ def main(argv=None) -> None:
     tokens = {email: make_token(email)[0] for email in (ADMIN, GUEST)}
     results = []
     try:
-        for name, email, path in SCENARIOS:
-            headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens[email]}"}
-            result = profile(Client(HTTP_HOST=HOST), path, headers, args.requests, args.top)
+        cases = [
+            (Client(HTTP_HOST=HOST), path, {"HTTP_AUTHORIZATION": f"Bearer {tokens[email]}"})
+            for _, email, path in SCENARIOS
+        ]
+        timed = timings(cases, args.requests)
+        for (name, _, path), case, result in zip(SCENARIOS, cases, timed, strict=True):
+            result |= profile(*case, args.requests, args.top)
             results.append((name, path, result))
             print(
                 f"{name:50} {result['status']} mean {result['mean_ms']:6.2f} ms, median "
@@ -183,8 +206,10 @@ def main(argv=None) -> None:
         "",
         "Each scenario is requested in-process through Django's test client with the bench "
         "server's settings (`bench/bench_settings.py`: production's, DEBUG off, a read token), "
-        "after 5 unmeasured requests: first timed without a profiler (*mean*, *median*; "
-        "*in the database* is the wall time inside `cursor.execute`), then under cProfile "
+        "after 5 unmeasured requests: first timed without a profiler, the scenarios "
+        "interleaved (one request of each in turn, so the machine's drift weighs on all "
+        "alike; *mean*, *median*; *in the database* is the wall time inside "
+        "`cursor.execute`), then each under cProfile "
         "(which slows Python code, so its figures are larger). No gunicorn, HTTP parsing or "
         "TCP connect. The tables are per request: calls, own (tottime) and cumulative ms, "
         "and the cumulative share of the profiled request.",
@@ -210,6 +235,18 @@ def main(argv=None) -> None:
             f"| `{row['function']}` | {row['where']} | {row['calls']:g} | {row['own_ms']:.3f} | "
             f"{row['cumulative_ms']:.3f} | {row['share']:.0%} |"
             for row in r["rows"]
+        ]
+        lines += [
+            "",
+            f"By own time (the {OWN_TOP} functions that spend most in their own code):",
+            "",
+            "| function | where | calls | own ms | share of the request |",
+            "|---|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| `{row['function']}` | {row['where']} | {row['calls']:g} | {row['own_ms']:.3f} | "
+            f"{row['own_share']:.0%} |"
+            for row in r["own_rows"]
         ]
     Path(args.output).write_text("\n".join(lines) + "\n")
     print(f"wrote {args.output}")
