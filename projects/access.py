@@ -184,6 +184,22 @@ def role_on(user: User, project) -> Role | None:
     return ROLE_ORDER[rank] if rank is not None and rank >= 0 else None
 
 
+def delete_perm(user: User, project) -> Perm:
+    """What deleting the project needs: ``administer_projects``, except for its creator, for
+    whom seeing it is enough (SPEC §4)."""
+    if getattr(user, "pk", None) is not None and project.created_by_id == user.pk:
+        return Perm.VIEW
+    return Perm.ADMINISTER_PROJECTS
+
+
+def deletable(projects: QuerySet, user: User) -> QuerySet:
+    """``projects`` narrowed to those the user may delete (the list form of ``delete_perm``)."""
+    administered = restrict(projects, user, Perm.ADMINISTER_PROJECTS)
+    if getattr(user, "pk", None) is None:
+        return administered
+    return administered | restrict(projects, user, Perm.VIEW).filter(created_by=user)
+
+
 def allows(user: User, perm: Perm, project) -> bool:
     return role_allows(role_on(user, project), perm)
 

@@ -22,6 +22,7 @@ from backoffice.models import Organization
 from backoffice.roles import Perm
 
 from . import services
+from .access import deletable, delete_perm
 from .admin_access import ProjectAccessAdmin
 from .admin_grants import GroupGrantInline, UserGrantInline, save_grants
 from .constants import Status
@@ -180,16 +181,14 @@ class ProjectAdmin(
         return [*fields, "organization"] if obj else fields
 
     def allows(self, request, perm, obj=None) -> bool:
-        if perm == self.delete_perm and obj is not None and obj.created_by_id == request.user.pk:
-            perm = Perm.VIEW  # the creator deletes their own project (SPEC §4), as in the API
+        if perm == self.delete_perm and obj is not None:
+            perm = delete_perm(request.user, obj)  # the creator's own project, as in the API
         return super().allows(request, perm, obj)
 
     def permitted(self, request, queryset, perm):
-        permitted = super().permitted(request, queryset, perm)
         if perm != self.delete_perm or request.user.is_superuser:
-            return permitted
-        own = super().permitted(request, queryset, Perm.VIEW).filter(created_by=request.user)
-        return permitted | own
+            return super().permitted(request, queryset, perm)
+        return deletable(queryset, request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "organization" and not request.user.is_superuser:

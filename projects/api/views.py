@@ -14,6 +14,7 @@ from backoffice.api.viewsets import ScopedViewSet
 from backoffice.roles import Perm
 
 from .. import services
+from ..access import delete_perm
 from ..filters import ProjectFilterSet
 from ..models import Project
 from ..querysets import fill_annotations
@@ -119,17 +120,15 @@ class ProjectViewSet(
     def check_role(self, target) -> None:
         # The creator may delete their own project whatever their role (SPEC §4): seeing it
         # is then enough. Only the permission changes; every other check of the base stays.
-        self._creator_deletes = (
-            self.action == "destroy"
-            and isinstance(target, Project)
-            and target.created_by_id == self.request.user.pk
+        self._delete_perm = (
+            delete_perm(self.request.user, target)
+            if self.action == "destroy" and isinstance(target, Project)
+            else None
         )
         super().check_role(target)
 
     def required_perm(self) -> Perm:
-        if getattr(self, "_creator_deletes", False):
-            return Perm.VIEW
-        return super().required_perm()
+        return getattr(self, "_delete_perm", None) or super().required_perm()
 
     def get_serializer_class(self):
         if self.action == "list":
