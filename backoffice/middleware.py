@@ -69,3 +69,40 @@ class UnstorableInputMiddleware:
         return pages.error_response(
             request, 400, f"{where} contains a NUL byte or an unpaired surrogate."
         )
+
+
+class MethodNotAllowedFirstMiddleware:
+    """An API view answers 405 (with ``Allow``) to a method it doesn't have before anything
+    else: authentication, path parameters and object lookups run in DRF's ``initial()``,
+    before the method is looked at, so ``TRACE`` on a path with a malformed id was a 400 and
+    anonymously a 401 (schemathesis: "wrong response to undeclared method")."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        actions = getattr(view_func, "actions", None)
+        view_class = getattr(view_func, "cls", None)
+        if actions is not None:
+            allowed = {method.upper() for method in actions}
+        elif view_class is not None:
+            allowed = {
+                method.upper()
+                for method in view_class.http_method_names
+                if hasattr(view_class, method)
+            }
+        else:
+            return None
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        allowed.add("OPTIONS")
+        if request.method in allowed:
+            return None
+        response = problem_response(
+            405, f'Method "{request.method}" not allowed.', code="method_not_allowed"
+        )
+        response["Allow"] = ", ".join(sorted(allowed))
+        return response

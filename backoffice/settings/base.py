@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # An API view's missing method is a 405 before authentication or path parameters.
+    "backoffice.middleware.MethodNotAllowedFirstMiddleware",
     # Last, so its process_exception sees a view's database failure first (503, not 500).
     "backoffice.outage.DatabaseUnavailableMiddleware",
 ]
