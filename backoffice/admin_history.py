@@ -257,7 +257,9 @@ class AuditHistoryMixin(AuditHistoryPageMixin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
-        if obj is None:
+        # A subclass that replaces get_readonly_fields without super() drops the field:
+        # then no section (a form field by that name would not exist).
+        if obj is None or "audit_history" not in self.get_readonly_fields(request, obj):
             return fieldsets
         return [
             *fieldsets,

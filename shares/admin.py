@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from backoffice import admin_dashboard as dashboard
 from backoffice import admin_display as display
@@ -697,7 +698,7 @@ def what_channels_serve(request):
     )
     project_ids = list(dict.fromkeys(recent[: DASHBOARD_ROWS * 3]))[:DASHBOARD_ROWS]
     if not project_ids:
-        return "What each channel serves", format_html("<p>Nothing is published yet.</p>")
+        return "What each channel serves", mark_safe("<p>Nothing is published yet.</p>")
     rows = DistributionChannel.objects.filter(project_id__in=project_ids).select_related(
         "project", "active_template"
     )
@@ -738,7 +739,7 @@ def recent_publishes(request):
         .order_by("-published_at")[:DASHBOARD_ROWS]
     )
     if not rows:
-        return "Recent publishes", format_html("<p>None yet.</p>")
+        return "Recent publishes", mark_safe("<p>None yet.</p>")
     body = format_html_join(
         "",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
