@@ -99,7 +99,11 @@ class CursorPagination(pagination.BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             _query_param(
-                "limit", "integer", f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT})."
+                "limit",
+                "integer",
+                f"Page size (default {DEFAULT_LIMIT}); larger values give {MAX_LIMIT}.",
+                minimum=1,
+                maximum=MAX_OFFSET,
             ),
             _query_param("cursor", "string", "The `nextCursor` of the previous page."),
         ]
@@ -158,15 +162,19 @@ class OffsetOrCursorPagination(CursorPagination):
     def get_schema_operation_parameters(self, view):
         return [
             *super().get_schema_operation_parameters(view),
-            _query_param("offset", "integer", "Items to skip (offset pages)."),
+            _query_param(
+                "offset", "integer", "Items to skip (offset pages).", minimum=0, maximum=MAX_OFFSET
+            ),
         ]
 
 
-def _query_param(name: str, kind: str, description: str) -> dict:
+def _query_param(name: str, kind: str, description: str, **bounds: int) -> dict:
+    """A query parameter of the schema; ``bounds`` (``minimum``, ``maximum``) are the ones the
+    server enforces, so a client (or schemathesis) knows what is refused."""
     return {
         "name": name,
         "required": False,
         "in": "query",
         "description": description,
-        "schema": {"type": kind},
+        "schema": {"type": kind, **bounds},
     }
