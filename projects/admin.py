@@ -27,6 +27,7 @@ from .admin_access import ProjectAccessAdmin
 from .admin_grants import GroupGrantInline, UserGrantInline, save_grants
 from .constants import Status
 from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
+from .signals import deletion_guards
 from .tree import descendant_ids
 
 #: Filled by apps above (which this one must not import): ``(project) -> [(channel,
@@ -257,6 +258,16 @@ class ProjectAdmin(
 
     def delete_with_service(self, request, obj: Project) -> None:
         services.project_delete(actor=Actor.for_user(request.user), project=obj)
+
+    def delete_refusal(self, obj: Project) -> str | None:
+        """What ``project_delete`` will refuse, asked of the same guards (read-only here)."""
+        below = Project.objects.filter(pk__in=descendant_ids(obj, live_only=False))
+        for member in [obj, *below]:
+            for guard in deletion_guards:
+                reason = guard(member)
+                if reason:
+                    return reason if member.pk == obj.pk else f"sub-project {member}: {reason}"
+        return None
 
     def delete_consequences(self, obj: Project) -> list[str]:
         lines = self._sub_projects(obj)

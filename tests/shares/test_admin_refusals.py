@@ -99,8 +99,11 @@ def test_deleting_a_project_with_a_production_template_is_a_message(owner_client
     channel_publish(actor=SYSTEM, project=project, channel="PROD", template_id=template.pk)
     delete = reverse("admin:projects_project_delete", args=[project.pk])
 
+    confirmation = owner_client.get(delete).content.decode()
     button = owner_client.post(delete, {"post": "yes"}, follow=True)
     bulk = act(owner_client, "projects_project", "delete_selected", [project])
+
+    assert 'class="confirm-refusal">Will be refused:' in confirmation
 
     for response in (button, bulk):
         refused(response, "Production")
