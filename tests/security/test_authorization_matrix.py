@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -23,6 +25,7 @@ from backoffice.services import invitation_create, token_create, token_revoke
 from collaboration.services import guest_invite, project_group_link
 from credentials.services import credential_create
 from projects.services import project_activate, project_grant_set
+from projects.thumbnails import FOLDER, thumbnail_url
 from shares.services import channel_publish, deploy_request_create, share_upsert
 from templates.files import file_token
 from tests.backoffice.factories import member, token_for
@@ -76,6 +79,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/invitations/accept"): "A A A A A A A A A A A A",
     # a signed, short-lived URL: the signature is the authorization, headers are ignored
     ("GET", "/api/files/{token}"): "A A A A A A A A A A A A",
+    ("GET", "/api/thumbnails/{token}"): "A A A A A A A A A A A A",
     # organizations
     ("GET", "/api/Organizations"): ANY_USER_READ,
     ("GET", "/api/Organizations/{id}"): ORG_READ,
@@ -285,6 +289,7 @@ def world(org, other_org, users, other_admin) -> World:
         "credential": credential_client,
     }
     template_file = template.files.first()
+    thumbnail = default_storage.save(f"projects{FOLDER}matrix.png", ContentFile(b"\x89PNG\r\n"))
     params = {
         "id": "",  # per path, below
         "organization_pk": str(org.pk),
@@ -292,6 +297,7 @@ def world(org, other_org, users, other_admin) -> World:
         "projectId": str(project.pk),
         "channel": "DEV",
         "token": file_token(template_file.pk),
+        "thumbnail_token": thumbnail_url(thumbnail).rsplit("/", 1)[1],
         "user_id": str(target.pk),
         "project": str(project.pk),
         "token_id": str(admin_token.token.pk),
@@ -383,6 +389,8 @@ def id_for(path: str, params: dict[str, str]) -> str:
 
 def url_for(path: str, params: dict[str, str]) -> str:
     values = {**params, "id": id_for(path, params)}
+    if path.startswith("/api/thumbnails/"):
+        values["token"] = params["thumbnail_token"]
     return path.format(**values)
 
 
