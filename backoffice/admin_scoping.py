@@ -62,6 +62,20 @@ class OrganizationScopedAdmin(ScopedChoicesAdmin):
         return scope_to_organizations(queryset, self.organization_path, request.user)
 
 
+class OrganizationManagedAdmin(OrganizationScopedAdmin):
+    """Mixin for a ModelAdmin of rows only the organization's managers see, as in the API
+    (webhooks: ``manage_perm`` even to read); the Owner sees all."""
+
+    manage_perm = Perm.MANAGE_ORGANIZATION
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        lookup = f"{self.organization_path}__in"
+        return queryset.filter(**{lookup: managed_organizations(request.user, self.manage_perm)})
+
+
 class OrganizationRoleAdmin(OrganizationScopedAdmin):
     """Mixin for a ModelAdmin of rows that belong to one organization (``organization_path``
     a direct foreign key, or "" for Organization itself): adding, changing and deleting need

@@ -10,14 +10,14 @@ from backoffice.actors import Actor
 from backoffice.admin_actions import run_service
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyAdmin
-from backoffice.admin_scoping import OrganizationScopedAdmin
+from backoffice.admin_scoping import OrganizationManagedAdmin
 
 from . import services
 from .models import WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(OrganizationScopedAdmin, AuditHistoryMixin, ReadOnlyAdmin):
+class WebhookEndpointAdmin(OrganizationManagedAdmin, AuditHistoryMixin, ReadOnlyAdmin):
     list_display = ["url", "organization", "status", "failing_since", "enabled", "created_at"]
     list_filter = ["status", "enabled"]
     search_fields = ["url", "description", "organization__name"]
@@ -45,7 +45,7 @@ class WebhookEndpointAdmin(OrganizationScopedAdmin, AuditHistoryMixin, ReadOnlyA
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
+class WebhookDeliveryAdmin(OrganizationManagedAdmin, ReadOnlyAdmin):
     organization_path = "endpoint__organization"
     list_display = [
         "created_at",

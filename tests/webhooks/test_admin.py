@@ -68,3 +68,13 @@ def test_redeliver_action_goes_through_the_service(client, staff, org, other_org
     assert again.requested_by == staff
     assert not WebhookDelivery.objects.filter(redelivery_of=theirs).exists()
     assert AuditEvent.objects.get(event_type="WEBHOOK_REDELIVERED").actor_user == staff
+
+
+def test_staff_below_organization_admin_see_no_endpoints_or_deliveries(client, org):
+    """As in the API, webhooks are the organization admins' even to read (SPEC §17)."""
+    make(org, "http://127.0.0.1:9/ours")
+    manager = member(org, Role.PROJECT_MANAGER, is_staff=True)
+    manager.user_permissions.set(Permission.objects.filter(content_type__app_label="webhooks"))
+    client.force_login(manager)
+    assert "/ours" not in client.get("/admin/webhooks/webhookendpoint/").content.decode()
+    assert "share.created" not in client.get("/admin/webhooks/webhookdelivery/").content.decode()

@@ -31,6 +31,7 @@ STAFF_APP_LABELS = [
     "shares",
     "credentials",
     "collaboration",
+    "webhooks",
 ]
 
 
