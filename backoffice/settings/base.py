@@ -241,6 +241,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backoffice.api.pagination.OffsetOrCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "backoffice.api.schema.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "backoffice.api.metadata.ApiMetadata",
     "EXCEPTION_HANDLER": "backoffice.api.errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
