@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 from . import admin_display as display
@@ -180,7 +181,7 @@ def targets_in_words(event: AuditEvent, obj) -> str:
             if url
             else format_html("{} {}", kind, label)
         )
-    return format_html_join("<br>", "{}", ((part,) for part in parts)) if parts else "—"
+    return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts)) if parts else "—"
 
 
 def history_rows(obj, events: list[AuditEvent] | None = None) -> list[dict[str, str]]:

@@ -52,6 +52,7 @@ def test_the_history_button_shows_the_objects_audit_events_in_words(owner_client
     prod = DistributionChannel.objects.get(project=project, channel="PROD")
     prod_url = reverse("admin:shares_distributionchannel_change", args=[prod.pk])
     assert f'distribution channel <a href="{prod_url}">' in html
+    assert "&lt;br&gt;" not in html  # the channel and the template on lines of their own
     assert 'active template</span>: <span class="before">nothing</span> → “Bienvenida 1.0”' in html
     assert 'name</span>: <span class="before">Oro</span> → Oro Plus' in html
     assert 'tags</span>: <span class="before">nothing</span> → vip' in html
