@@ -41,7 +41,7 @@ def test_archive_by_id_and_slug_unpublishes_and_records(org, capsys):
     call_command("archive_projects", str(by_id.pk), "by-slug")
 
     out = capsys.readouterr().out
-    assert "Archived 2 project(s); 0 skipped, 0 failed." in out
+    assert "Archived 2 projects; 0 skipped, 0 failed." in out
     assert "2/2" in out
     assert set(Project.objects.values_list("status", flat=True)) == {Status.ARCHIVED}
     assert not DistributionChannel.objects.filter(active_template__isnull=False).exists()
@@ -87,7 +87,7 @@ def test_archive_dry_run_changes_nothing(org, capsys):
     idle(project, 40)
     call_command("archive_projects", "--inactive-days", "30", "--dry-run")
     out = capsys.readouterr().out
-    assert "Would archive 1 project(s)" in out
+    assert "Would archive 1 project;" in out
     assert Project.objects.get(pk=project.pk).status == Status.DRAFT
     assert not AuditEvent.objects.filter(event_type="PROJECT_ARCHIVED").exists()
 

@@ -114,7 +114,7 @@ def test_an_archived_project_that_reached_prod_is_purged(org, capsys):
 
     call_command("purge_trash")
 
-    assert "Purged 1 project(s)" in capsys.readouterr().out
+    assert "Purged 1 project in" in capsys.readouterr().out
     assert not Project.objects.filter(pk=project.pk).exists()
 
 

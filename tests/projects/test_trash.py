@@ -246,7 +246,7 @@ def test_purge_removes_old_batches_with_their_files_and_keeps_younger_trash(
         call_command("purge_trash")
 
     out = capsys.readouterr().out
-    assert "Purged 3 project(s) in 1 batch(es)" in out
+    assert "Purged 3 projects in 1 batch" in out
     assert "[##############################] 1/1" in out
     assert set(Project.objects.values_list("pk", flat=True)) == {young.pk, live.pk}
     remaining = stored_files(media_root)
@@ -272,7 +272,7 @@ def test_purge_dry_run_changes_nothing(org, media_root, capsys):
     files = stored_files(media_root)
     call_command("purge_trash", "--dry-run")
     out = capsys.readouterr().out
-    assert "Would purge 1 project(s)" in out
+    assert "Would purge 1 project in" in out
     assert Project.objects.filter(pk=project.pk).exists()
     assert stored_files(media_root) == files
     assert not AuditEvent.objects.filter(event_type="PROJECT_PURGED").exists()
@@ -289,11 +289,11 @@ def test_purge_keeps_a_batch_with_a_production_template(org, capsys):
     project_trash(actor=SYSTEM, project=other)
     age([other], days=30)
 
-    with pytest.raises(CommandError, match="1 batch\\(es\\) stayed in the trash"):
+    with pytest.raises(CommandError, match="1 batch stayed in the trash"):
         call_command("purge_trash")
 
     captured = capsys.readouterr()
-    assert "1 batch(es) skipped" in captured.out
+    assert "1 batch skipped" in captured.out
     assert "Production" in captured.err
     assert Project.objects.filter(pk=project.pk).exists()
     assert not Project.objects.filter(pk=other.pk).exists()  # the rest is purged first

@@ -54,7 +54,7 @@ def test_the_sweep_deletes_only_files_idle_for_longer_than_the_cutoff(folder):
     assert not old.exists()
     assert not older.exists()
     assert busy.exists()  # a request may still be writing it
-    assert "Deleted 2 upload temporary file(s), 3048 bytes" in out.getvalue()
+    assert "Deleted 2 upload temporary files, 3048 bytes" in out.getvalue()
 
 
 def test_the_cutoff_is_an_option(folder):

@@ -444,7 +444,7 @@ def test_expired_keys_are_purged_by_a_command(command, project, developer):
     call_command(command, stdout=out)
 
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
-    assert "Deleted 1 expired Idempotency-Key record(s)." in out.getvalue()
+    assert "Deleted 1 expired Idempotency-Key record." in out.getvalue()
 
 
 # Every mistake in one answer (SPEC §16) --------------------------------------------------------

@@ -14,6 +14,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from backoffice.text import counted
+
 
 class Command(BaseCommand):
     help = "Delete upload temporary files that no request has touched for N minutes."
@@ -46,5 +48,5 @@ class Command(BaseCommand):
             deleted += 1
             freed += stat.st_size
         self.stdout.write(
-            f"Deleted {deleted} upload temporary file(s), {freed} bytes, from {folder}."
+            f"Deleted {counted(deleted, 'upload temporary file')}, {freed} bytes, from {folder}."
         )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.errors import DomainError
 from backoffice.models import Organization
+from backoffice.text import counted
 from projects.constants import Status
 from projects.models import Project
 from projects.services import project_archive
@@ -86,11 +87,13 @@ class Command(BaseCommand):
                 continue
             archived += 1
         verb = "Would archive" if dry_run else "Archived"
-        self.stdout.write(f"{verb} {archived} project(s); {skipped} skipped, {failed} failed.")
+        self.stdout.write(
+            f"{verb} {counted(archived, 'project')}; {skipped} skipped, {failed} failed."
+        )
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was saved."))
         if failed:
-            raise CommandError(f"{failed} project(s) could not be archived.")
+            raise CommandError(f"{counted(failed, 'project')} could not be archived.")
 
     def _find(self, live, lookup: str) -> Project:
         try:

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from backoffice.actors import Actor
+from backoffice.text import counted
 from projects.services import project_purge, purgeable_roots
 
 from ._progress import progress
@@ -60,12 +61,12 @@ class Command(BaseCommand):
         verb = "Would purge" if dry_run else "Purged"
         done = len(roots) - skipped - passed_over
         self.stdout.write(
-            f"{verb} {purged_projects} project(s) in {done} batch(es), "
-            f"{files} stored file(s); {skipped} batch(es) skipped "
+            f"{verb} {counted(purged_projects, 'project')} in {counted(done, 'batch')}, "
+            f"{counted(files, 'stored file')}; {counted(skipped, 'batch')} skipped "
             f"(trashed before {cutoff:%Y-%m-%d %H:%M} UTC)."
         )
         if passed_over:
-            self.stdout.write(f"{passed_over} batch(es) passed over: another run has them.")
+            self.stdout.write(f"{counted(passed_over, 'batch')} passed over: another run has them.")
         if not dry_run:
             # By name: the templates app sits above this one and is not imported here.
             call_command("purge_idempotency_keys", stdout=self.stdout)
@@ -73,6 +74,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("Dry run: nothing was deleted."))
         if skipped:
             raise CommandError(
-                f"{skipped} batch(es) stayed in the trash: see the reasons above "
+                f"{counted(skipped, 'batch')} stayed in the trash: see the reasons above "
                 "(unpublish their Production templates, then purge again)."
             )

@@ -4,6 +4,7 @@ running it twice at once is safe, and a run that dies is completed by the next o
 
 from django.core.management.base import BaseCommand
 
+from backoffice.text import counted
 from shares.services import share_counts_flush
 
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         result = share_counts_flush()
         self.stdout.write(
-            f"Flushed {result.batches} batch(es): {result.views} view(s), "
-            f"{result.cta_clicks} CTA click(s)"
+            f"Flushed {counted(result.batches, 'batch')}: {counted(result.views, 'view')}, "
+            f"{counted(result.cta_clicks, 'CTA click')}"
             + (f"; {result.skipped} already applied by another run." if result.skipped else ".")
         )

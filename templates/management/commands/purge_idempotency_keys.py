@@ -4,6 +4,7 @@ table small. ``purge_trash`` does the same; safe to run at any time, twice at on
 
 from django.core.management.base import BaseCommand
 
+from backoffice.text import counted
 from templates.services import idempotency_records_purge
 
 
@@ -12,4 +13,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         deleted = idempotency_records_purge()
-        self.stdout.write(f"Deleted {deleted} expired Idempotency-Key record(s).")
+        self.stdout.write(f"Deleted {counted(deleted, 'expired Idempotency-Key record')}.")
