@@ -704,16 +704,27 @@ def _expire_stale(project: Project, channel: str) -> None:
         _expire(request)
 
 
-def _expire(request: DeployRequest) -> None:
+def _expire(request: DeployRequest, *, reason: str | None = None) -> None:
     request.status = DeployStatus.EXPIRED
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at", "updated_at"])
-    _deploy_event(
-        EventType.DEPLOY_EXPIRED,
-        Actor.system("deploy requests"),
-        request,
-        {"status": {"before": DeployStatus.PENDING, "after": DeployStatus.EXPIRED}},
+    changes = {"status": {"before": DeployStatus.PENDING, "after": DeployStatus.EXPIRED}}
+    if reason:
+        changes["reason"] = {"before": None, "after": reason}
+    _deploy_event(EventType.DEPLOY_EXPIRED, Actor.system("deploy requests"), request, changes)
+
+
+def deploy_requests_expire_for_archive(*, project: Project) -> int:
+    """An archived project publishes nothing, so its pending requests can never be approved:
+    they expire at once (inside the archiving transaction, the project row locked)."""
+    pending = list(
+        DeployRequest.objects.select_for_update(of=("self",))
+        .select_related("project__organization", "template")
+        .filter(project=project, status=DeployStatus.PENDING)
     )
+    for request in pending:
+        _expire(request, reason="The project was archived.")
+    return len(pending)
 
 
 @transaction.atomic

@@ -198,6 +198,22 @@ def test_requests_expire_after_seven_days(setup):
     assert publish(Client(requester), project, template).status_code == 202  # ask again
 
 
+def test_archiving_the_project_expires_its_pending_requests(setup, users):
+    """An archived project publishes nothing: its pending request can't stay approvable."""
+    project, template, requester, approver = setup
+    request_id = publish(Client(requester), project, template).json()["id"]
+    archive = Client(users["OrganizationAdmin"]).post(f"/api/Projects/{project.pk}/archive")
+    assert archive.status_code == 200
+
+    request = DeployRequest.objects.get(pk=request_id)
+    assert request.status == DeployStatus.EXPIRED
+    event = AuditEvent.objects.get(event_type="DEPLOY_EXPIRED")
+    assert event.changes["reason"]["after"] == "The project was archived."
+    listed = Client(approver).get(base(project)).json()["items"]
+    assert [item["status"] for item in listed] == ["Expired"]
+    assert Client(approver).post(f"{base(project)}/{request_id}/approve").status_code == 409
+
+
 def test_only_an_organization_admin_sets_the_requirement(org, users, client_for):
     url = f"/api/Organizations/{org.pk}"
     refused = client_for(users["ProjectManager"]).patch(
