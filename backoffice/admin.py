@@ -8,6 +8,7 @@ Tokens, invitations and audit events are read-only here: tokens are created wher
 value can be shown once (the API, ``create_api_token``), and the audit trail is never edited.
 """
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -79,9 +80,31 @@ def adopt(obj, saved) -> None:
     obj._state.db = saved._state.db
 
 
+def form_field_of(name: str, form) -> str | None:
+    """The form field a service's error names: the services name fields as the API does
+    (``jobCode``), the forms as the model does (``job_code``)."""
+    for candidate in (name, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()):
+        if candidate in form.fields:
+            return candidate
+    return None
+
+
+def add_refusal(form, error: DomainError) -> None:
+    """Put a service's refusal on the form: each field's errors next to the field, the
+    rest (and a refusal naming no field of the form) above it."""
+    for name, messages_ in error.errors.items():
+        field = form_field_of(name, form)
+        for message in messages_:
+            form.add_error(field, message)
+    if not error.errors:
+        form.add_error(None, error.detail)
+
+
 class ServiceAdminMixin:
     """A ``DomainError`` raised while saving (by ``save_model`` or an inline) undoes the
-    whole save and is reported on the page it came from."""
+    whole save, and the page comes back as Django shows a form that doesn't validate: with
+    what the user typed, each field's error next to the field, and the refusal in a banner.
+    """
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -90,7 +113,30 @@ class ServiceAdminMixin:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as error:
             self.message_user(request, f"Nothing was saved: {error.detail}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            if request.method != "POST":
+                return HttpResponseRedirect(request.get_full_path())
+            # The same post once more, with the refusal on the form: it doesn't validate,
+            # so nothing is saved and the form is shown again as it was typed.
+            request._service_refusal = error
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except DomainError:
+                return HttpResponseRedirect(request.get_full_path())
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                add_refusal(self, refusal)
+                return cleaned
+
+        RefusedForm.__name__ = form.__name__
+        return RefusedForm
 
 
 class StatusFilter(admin.SimpleListFilter):

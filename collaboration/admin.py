@@ -1,14 +1,17 @@
 """Staff admin of comments, user groups and project grants. Changes go through the services,
 so rules and audit events are the same as the API's; what has no service here is read-only."""
 
+from django import forms
 from django.contrib import admin
 
 from backoffice import admin_display as display
 from backoffice.actors import Actor
+from backoffice.admin import ServiceAdminMixin
 from backoffice.admin_actions import ServiceDeleteAdmin
 from backoffice.admin_history import AuditHistoryPageMixin, audit_history
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationRoleAdmin
+from backoffice.errors import DomainError
 from backoffice.models import AuditEvent
 from backoffice.roles import Perm
 from projects.admin_access import ProjectAccessAdmin
@@ -81,14 +84,36 @@ class CommentAdmin(ProjectAccessAdmin, HistoryMixin, ServiceDeleteAdmin, admin.M
         return [f"\u201c{self.short_message(obj)}\u201d disappears from {obj.project}."]
 
 
+class UserGroupForm(forms.ModelForm):
+    class Meta:
+        model = UserGroup
+        fields = ["organization", "name"]
+
+    def clean_name(self) -> str:
+        """The service's check, so a taken name is refused next to the field ("This name is
+        taken.") rather than by the database constraint's name above the form."""
+        name = self.cleaned_data["name"]
+        organization = self.cleaned_data.get("organization")
+        organization_id = organization.pk if organization else self.instance.organization_id
+        if organization_id is None:
+            return name  # the organization's own error is shown
+        try:
+            return services.check_group_name(organization_id, name, user_group=self.instance)
+        except DomainError as error:
+            raise forms.ValidationError(error.errors.get("name") or [error.detail]) from None
+
+
 @admin.register(UserGroup)
-class UserGroupAdmin(OrganizationRoleAdmin, HistoryMixin, ServiceDeleteAdmin, admin.ModelAdmin):
+class UserGroupAdmin(
+    OrganizationRoleAdmin, HistoryMixin, ServiceDeleteAdmin, ServiceAdminMixin, admin.ModelAdmin
+):
     """Groups are created, renamed and deleted by the organization's admins (as the API)."""
 
     list_display = ["name", "organization", "member_count", "created_at"]
     list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "organization__name"]
     list_select_related = ["organization", "group"]
+    form = UserGroupForm
     fields = ["organization", "name", "members", "created_at", "updated_at", "history"]
     readonly_fields = ["members", "created_at", "updated_at", "history"]
 

@@ -182,11 +182,21 @@ def _name_taken(name: str) -> Conflict:
     return Conflict("A group with this name exists.", errors={"name": ["This name is taken."]})
 
 
+def check_group_name(organization_id, name: str, *, user_group: UserGroup | None = None) -> str:
+    """The name trimmed, or the refusal of create and rename: required, and not another
+    group's of the organization (in any case). The admin's form asks it too."""
+    name = _clean_group_name(name)
+    clash = UserGroup.objects.filter(organization_id=organization_id, name__iexact=name)
+    if user_group is not None and user_group.pk:
+        clash = clash.exclude(pk=user_group.pk)
+    if clash.exists():
+        raise _name_taken(name)
+    return name
+
+
 @transaction.atomic
 def user_group_create(*, actor: Actor, organization: Organization, name: str) -> UserGroup:
-    name = _clean_group_name(name)
-    if UserGroup.objects.filter(organization=organization, name__iexact=name).exists():
-        raise _name_taken(name)
+    name = check_group_name(organization.pk, name)
     # The auth group's name is global and never shown: the user group's own id keeps it unique.
     user_group = UserGroup(organization=organization, name=name)
     user_group.group = Group.objects.create(name=f"usergroup:{user_group.pk}")

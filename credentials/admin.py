@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from backoffice import admin_display as display
 from backoffice.actors import Actor
-from backoffice.admin import StatusFilter
+from backoffice.admin import ServiceAdminMixin, StatusFilter
 from backoffice.admin_actions import confirm_then_run
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
@@ -79,6 +79,7 @@ class ApiCredentialAdmin(
     ProjectAccessAdmin,
     AuditHistoryMixin,
     display.ReadOnlyPageMixin,
+    ServiceAdminMixin,
     admin.ModelAdmin,
 ):
     add_perm = Perm.MANAGE_CREDENTIALS

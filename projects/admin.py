@@ -14,10 +14,11 @@ from guardian.admin import GuardedModelAdminMixin
 from backoffice import admin_dashboard as dashboard
 from backoffice import admin_display as display
 from backoffice.actors import Actor
-from backoffice.admin import ServiceAdminMixin
+from backoffice.admin import ServiceAdminMixin, add_refusal
 from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_scoping import managed_organizations
+from backoffice.errors import InvalidRequest
 from backoffice.models import Organization
 from backoffice.roles import Perm
 
@@ -29,6 +30,7 @@ from .constants import Status
 from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 from .signals import deletion_guards
 from .tree import descendant_ids
+from .validation import clean_project_fields
 
 #: Filled by apps above (which this one must not import): ``(project) -> [(channel,
 #: template label), …]``, what each of the project's channels serves now, DEV first.
@@ -75,7 +77,15 @@ class ProjectAdminForm(forms.ModelForm):
     def clean(self):
         if self.instance.pk and self.instance.is_archived:
             raise forms.ValidationError("An archived project is read-only (comments excepted).")
-        return super().clean()
+        cleaned = super().clean()
+        # The service's own checks, so a refused value is shown next to its field, as typed.
+        try:
+            clean_project_fields(
+                {name: cleaned[name] for name in services.EDITABLE_FIELDS if name in cleaned}
+            )
+        except InvalidRequest as error:
+            add_refusal(self, error)
+        return cleaned
 
 
 class TrashedFilter(admin.SimpleListFilter):

@@ -9,10 +9,9 @@ registered ``ProjectAdmin`` and ``TemplateAdmin`` (the admin autodiscovery impor
 from datetime import timedelta
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.sites import NotRegistered
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,11 +21,12 @@ from django.utils.safestring import mark_safe
 from backoffice import admin_dashboard as dashboard
 from backoffice import admin_display as display
 from backoffice.actors import Actor
+from backoffice.admin import ServiceAdminMixin
 from backoffice.admin_actions import confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin, AuditHistoryPageMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
-from backoffice.errors import DomainError, Forbidden
+from backoffice.errors import Forbidden
 from backoffice.permissions import has_perm
 from backoffice.roles import Perm
 from projects import admin as projects_admin
@@ -427,7 +427,9 @@ class BrandingForm(forms.ModelForm):
 
 
 @admin.register(OrganizationBranding)
-class OrganizationBrandingAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admin.ModelAdmin):
+class OrganizationBrandingAdmin(
+    OrganizationScopedAdmin, AuditHistoryMixin, ServiceAdminMixin, admin.ModelAdmin
+):
     """The landing pages' look, edited by the organization's admins (and the Owner) through
     the same services and checks as ``/api/Organizations/{id}/branding``."""
 
@@ -481,21 +483,15 @@ class OrganizationBrandingAdmin(OrganizationScopedAdmin, AuditHistoryMixin, admi
             raise PermissionDenied
         actor = Actor.for_user(request.user)
         fields = {name: form.cleaned_data.get(name) for name in services.BRANDING_FIELDS}
-        try:
-            with transaction.atomic():
-                saved = services.branding_update(
-                    actor=actor, organization=organization, fields=fields
-                )
-                upload = form.cleaned_data.get("logo")
-                if upload is not None:
-                    saved = services.branding_logo_set(
-                        actor=actor, organization=organization, data=upload.read()
-                    )
-                elif form.cleaned_data.get("remove_logo"):
-                    saved = services.branding_logo_remove(actor=actor, organization=organization)
-        except DomainError as error:
-            self.message_user(request, error.detail, messages.ERROR)
-            saved = services.branding_of(organization)
+        # A refusal (ServiceAdminMixin) rolls the whole save back and shows the form again.
+        saved = services.branding_update(actor=actor, organization=organization, fields=fields)
+        upload = form.cleaned_data.get("logo")
+        if upload is not None:
+            saved = services.branding_logo_set(
+                actor=actor, organization=organization, data=upload.read()
+            )
+        elif form.cleaned_data.get("remove_logo"):
+            saved = services.branding_logo_remove(actor=actor, organization=organization)
         obj.pk, obj._state.adding = saved.pk, saved._state.adding
         obj.refresh_from_db() if saved.pk else None
 
