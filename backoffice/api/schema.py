@@ -62,3 +62,98 @@ class SessionScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
+# The embed manifest ---------------------------------------------------------------------------
+# ``/embed/v1/manifest`` is a plain Django view (it answers from Redis before Django REST
+# framework would have parsed anything), so drf-spectacular cannot see it; its operation is
+# written here and appended to the generated document.
+
+EMBED_API_KEY_SCHEME = "embedApiKey"
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
+
+_EMBED_MANIFEST_SCHEMA = {
+    "type": "object",
+    "description": "What an embedded player needs to render a published channel. File URLs "
+    "are absolute and signed; they expire, so fetch the manifest again rather than storing them.",
+    "properties": {
+        "organizationId": {"type": "string", "format": "uuid"},
+        "projectId": {"type": "string", "format": "uuid"},
+        "templateId": {"type": "string", "format": "uuid"},
+        "templateVersion": {"type": "string", "examples": ["1.0"]},
+        "kind": {"$ref": "#/components/schemas/TemplateKindEnum"},
+        "templateUrl": _NULLABLE_URL,
+        "manifestUrl": _NULLABLE_URL,
+        "overlayUrl": _NULLABLE_URL,
+        "videoUrl": _NULLABLE_URL,
+        "posterUrl": _NULLABLE_URL,
+    },
+    "required": [
+        "organizationId",
+        "projectId",
+        "templateId",
+        "templateVersion",
+        "kind",
+        "templateUrl",
+        "manifestUrl",
+        "overlayUrl",
+        "videoUrl",
+        "posterUrl",
+    ],
+}
+
+_EMBED_MANIFEST_OPERATION = {
+    "operationId": "embed_manifest_retrieve",
+    "summary": "The manifest of a published distribution channel",
+    "description": "Public endpoint for embedded players, authenticated by an API credential's "
+    "key (`pk_…`, never the secret) in the `X-Percus-Api-Key` header. The credential must "
+    "belong to the channel's project and allow its channel. Answers with "
+    "`Access-Control-Allow-Origin: *` and `Cache-Control: no-store`.",
+    "tags": ["Embed"],
+    "security": [{EMBED_API_KEY_SCHEME: []}],
+    "parameters": [
+        {
+            "name": "channelHandle",
+            "in": "query",
+            "required": True,
+            "description": "The distribution channel's handle (e.g. `Website`).",
+            "schema": {"type": "string", "maxLength": 32},
+        }
+    ],
+    "responses": {
+        "200": {
+            "description": "The manifest",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/EmbedManifest"}}
+            },
+        },
+        "400": {"description": "Invalid request", "content": _PROBLEM},
+        "401": {
+            "description": "Missing API key, or a key that is unknown, revoked, expired or "
+            "belongs to another project",
+            "content": _PROBLEM,
+        },
+        "404": {
+            "description": "No published channel with this handle (or one the key may not read)",
+            "content": _PROBLEM,
+        },
+        "405": {"description": "Only GET (and OPTIONS) are allowed", "content": _PROBLEM},
+        "429": {"description": "Rate limited; see Retry-After", "content": _PROBLEM},
+    },
+}
+
+
+def add_embed_manifest(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: append the embed manifest's operation, schema and security scheme."""
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["EmbedManifest"] = _EMBED_MANIFEST_SCHEMA
+    components.setdefault("securitySchemes", {})[EMBED_API_KEY_SCHEME] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Percus-Api-Key",
+        "description": "An API credential's public key (`pk_…`); the secret is never sent.",
+    }
+    result.setdefault("paths", {})["/embed/v1/manifest"] = {"get": _EMBED_MANIFEST_OPERATION}
+    return result

@@ -263,3 +263,39 @@ def test_the_manifest_is_rate_limited_per_client(web, handle, key, settings):
     assert_problem(response, 429, "rate_limited")
     assert response["Retry-After"] == "60"
     assert manifest(Client(REMOTE_ADDR="10.0.0.8"), handle, key).status_code == 200
+
+
+# The OpenAPI schema ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def openapi(web) -> dict:
+    response = web.get("/api/schema", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_documents_the_manifest(openapi):
+    operation = openapi["paths"][URL]["get"]
+    assert [(p["name"], p["in"], p["required"]) for p in operation["parameters"]] == [
+        ("channelHandle", "query", True)
+    ]
+    assert operation["security"] == [{"embedApiKey": []}]
+    scheme = openapi["components"]["securitySchemes"]["embedApiKey"]
+    assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": "X-Percus-Api-Key"}
+    assert {"200", "401", "404", "405", "429"} <= set(operation["responses"])
+    for code, response in operation["responses"].items():
+        assert set(response["content"]) == (
+            {"application/json"} if code == "200" else {"application/problem+json"}
+        )
+    assert set(openapi["components"]["schemas"]["EmbedManifest"]["properties"]) == KEYS
+
+
+def test_a_real_manifest_matches_its_schema(openapi, web, handle, key):
+    from jsonschema import Draft202012Validator
+
+    body = manifest(web, handle, key).json()
+    root = {"$ref": "#/components/schemas/EmbedManifest", "components": openapi["components"]}
+    Draft202012Validator(root).validate(body)
+    problem = manifest(web, handle).json()
+    Draft202012Validator({**root, "$ref": "#/components/schemas/Problem"}).validate(problem)
