@@ -19,7 +19,49 @@ _WRITE_ERRORS = {
 }
 
 
+# The tag of an operation is that of the last segment of its path that names a resource
+# (``/api/Projects/{id}/comments/{id}`` is a comment), so that each resource has its own section
+# in the documentation instead of everything under the first segment.
+RESOURCE_TAGS = {
+    "Organizations": "Organizations",
+    "audit-events": "Audit events",
+    "branding": "Branding",
+    "invitations": "Invitations",
+    "members": "Members",
+    "all-users": "Members",
+    "user-groups": "User groups",
+    "user-groups/members": "User groups",
+    "webhooks": "Webhooks",
+    "deliveries": "Webhooks",
+    "Projects": "Projects",
+    "private": "Visibility",
+    "public": "Visibility",
+    "thumbnail": "Thumbnails",
+    "thumbnails": "Thumbnails",
+    "deploy-requests": "Deploy requests",
+    "distribution-channels": "Distribution channels",
+    "public-video-shares": "Public video shares",
+    "templates": "Templates",
+    "comments": "Comments",
+    "guests": "Guests",
+    "history": "History",
+    "stats": "Stats",
+    "credentials": "Credentials",
+    "files": "Files",
+    "tokens": "Tokens",
+    "me": "Me",
+}
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_tags(self) -> list[str]:
+        segments = self._tokenize_path()
+        for index in reversed(range(len(segments))):
+            for key in ("/".join(segments[index - 1 : index + 1]), segments[index]):
+                if key in RESOURCE_TAGS:
+                    return [RESOURCE_TAGS[key]]
+        raise ValueError(f"No tag for {self.path}: add its resource to RESOURCE_TAGS.")
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         errors = dict(_READ_ERRORS)

@@ -432,6 +432,49 @@ def test_schema_documents_problem_errors_on_every_operation(schema):
             assert PROBLEM in response["content"], f"{method.upper()} {path} {status}"
 
 
+def test_schema_groups_operations_by_resource_under_capitalised_tags(schema):
+    tags: dict[str, list[str]] = {}
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                assert len(operation["tags"]) == 1, f"{method.upper()} {path}"
+                tags.setdefault(operation["tags"][0], []).append(f"{method.upper()} {path}")
+    for tag, operations in tags.items():
+        assert tag[0].isupper(), tag
+        assert len(operations) <= 15, (tag, operations)
+    assert {
+        "Projects",
+        "Templates",
+        "Distribution channels",
+        "Public video shares",
+        "Deploy requests",
+        "Comments",
+        "Members",
+        "Guests",
+        "User groups",
+        "History",
+        "Stats",
+        "Credentials",
+        "Tokens",
+        "Organizations",
+        "Invitations",
+        "Webhooks",
+        "Branding",
+        "Audit events",
+        "Files",
+        "Embed",
+    } <= set(tags)
+    assert "GET /api/Projects/{project_pk}/comments" in tags["Comments"]
+    assert (
+        "PUT /api/Organizations/{organization_pk}/user-groups/{id}/members/{user_id}"
+        in (tags["User groups"])
+    )
+    assert (
+        "POST /api/Organizations/{organization_pk}/webhooks/{webhook_pk}/deliveries/{id}/"
+        "redeliver" in tags["Webhooks"]
+    )
+
+
 def test_schema_shows_the_token_only_in_the_create_response(schema):
     create = schema["paths"]["/api/tokens"]["post"]["responses"]["201"]
     ref = create["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
