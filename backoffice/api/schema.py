@@ -60,7 +60,9 @@ class AutoSchema(openapi.AutoSchema):
             for key in ("/".join(segments[index - 1 : index + 1]), segments[index]):
                 if key in RESOURCE_TAGS:
                     return [RESOURCE_TAGS[key]]
-        raise ValueError(f"No tag for {self.path}: add its resource to RESOURCE_TAGS.")
+        # A path this table does not know yet: its first segment, capitalised.
+        first = segments[0] if segments else "API"
+        return [first[:1].upper() + first[1:].replace("-", " ")]
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
