@@ -1,6 +1,7 @@
 """State changes of the core: organizations, users, memberships, personal API tokens and
 invitations. Each runs in one transaction and records its audit event there."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -25,9 +26,20 @@ from .roles import Role
 from .signals import project_invitation_accepted
 
 TOKEN_KIND = "pbt"
+# A BCP 47 tag as people write them: a language, then optional subtags (es, es-CL, zh-Hant-TW).
+LOCALE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
 # Organizations -------------------------------------------------------------------------
+
+
+def _check_default_locale(tag: str) -> str:
+    tag = (tag or "").strip()
+    if not LOCALE_TAG.fullmatch(tag):
+        raise InvalidRequest.for_field(
+            "defaultLocale", "Must be a BCP 47 language tag such as es-CL."
+        )
+    return tag
 
 
 def organization_create(
@@ -36,6 +48,7 @@ def organization_create(
     name = name.strip()
     if not name:
         raise InvalidRequest.for_field("name", "The name is required.")
+    default_locale = _check_default_locale(default_locale)
     base = slugify(slug or name)[:70] or "organization"
     if slug and Organization.objects.filter(slug=base).exists():
         raise Conflict(f"The slug '{base}' is taken.", errors={"slug": ["This slug is taken."]})
@@ -64,6 +77,8 @@ def organization_create(
 def organization_update(*, actor: Actor, organization: Organization, **changes) -> Organization:
     """Rename, change the default locale or ``require_prod_approval``; the slug never
     changes."""
+    if "default_locale" in changes:
+        changes["default_locale"] = _check_default_locale(changes["default_locale"])
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     changed = apply_changes(
         organization, changes, editable=("name", "default_locale", "require_prod_approval")

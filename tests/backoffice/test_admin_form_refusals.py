@@ -235,3 +235,31 @@ def test_a_refused_member_change_keeps_the_typed_settings(client, org):
     assert 'value="Banco Andino Chile"' in row_of(response.content.decode(), "name")
     org.refresh_from_db()
     assert org.name == "Banco Andino"
+
+
+def test_a_refused_organization_locale_keeps_what_was_typed(client, org):
+    client.force_login(staff_admin(org))
+    change = reverse("admin:backoffice_organization_change", args=[org.pk])
+    data = change_form_data(client.get(change).content.decode(), "organization_form")
+    data |= {"name": "Banco Andino Chile", "default_locale": "xx_bad"}
+    before = org.default_locale
+
+    response = client.post(change, data)
+
+    assert response.status_code == 200
+    assert form_errors(response) == {
+        "default_locale": ["Must be a BCP 47 language tag such as es-CL."]
+    }
+    html = response.content.decode()
+    assert "Must be a BCP 47 language tag" in row_of(html, "default_locale")
+    assert 'value="xx_bad"' in row_of(html, "default_locale")
+    assert 'value="Banco Andino Chile"' in row_of(html, "name")
+    org.refresh_from_db()
+    assert (org.name, org.default_locale) == ("Banco Andino", before)
+    assert not AuditEvent.objects.filter(event_type="ORGANIZATION_UPDATED").exists()
+
+    response = client.post(change, data | {"default_locale": "es-CL"})
+
+    assert response.status_code == 302, form_errors(response)
+    org.refresh_from_db()
+    assert (org.name, org.default_locale) == ("Banco Andino Chile", "es-CL")

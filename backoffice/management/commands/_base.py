@@ -4,7 +4,6 @@ and a service's ``DomainError`` reported as a ``CommandError``.
 Django does not list modules starting with an underscore as commands.
 """
 
-import re
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -18,8 +17,7 @@ from backoffice.errors import DomainError
 from backoffice.models import Membership, Organization, User
 from backoffice.roles import Role
 
-# A BCP 47 tag as people write them: a language, then optional subtags (es, es-CL, zh-Hant-TW).
-LOCALE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+LOCALE_TAG = services.LOCALE_TAG  # the services' own check
 
 
 class ServiceCommand(BaseCommand):
