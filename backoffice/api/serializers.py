@@ -27,6 +27,30 @@ def list_choices(field: serializers.Field) -> None:
             )
 
 
+class StrictCharField(serializers.CharField):
+    """A text field that refuses a number or a boolean instead of turning it into a string
+    (DRF's ``CharField`` accepts ``"message": 0`` as ``"0"``): a client that sends the wrong
+    type has a bug it should hear about. Form and multipart values are always strings."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def strict_strings(field: serializers.Field) -> None:
+    """Make a text field of our serializers, or the items of a list or a dict of them, strict.
+    Only plain ``CharField`` changes class (its subclasses — e-mail, URL, regex, slug … —
+    validate the text themselves and refuse a number anyway); ``StrictCharField`` adds a check
+    and no state, so the field keeps its arguments."""
+    for candidate in (field, getattr(field, "child", None)):
+        if type(candidate) is serializers.CharField:
+            candidate.__class__ = StrictCharField
+            candidate.error_messages["invalid"] = StrictCharField.default_error_messages["invalid"]
+
+
 class CamelCaseFieldsMixin:
     def get_fields(self):
         fields = super().get_fields()
@@ -36,6 +60,7 @@ class CamelCaseFieldsMixin:
             if key != name and field.source is None:
                 field.source = name
             list_choices(field)
+            strict_strings(field)
             renamed[key] = field
         return renamed
 

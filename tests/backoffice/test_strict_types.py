@@ -1,0 +1,74 @@
+"""A body field of the wrong JSON type is a 400 naming the field, never coerced (issue 17:
+schemathesis saw ``"message": 0`` stored as ``"0"`` and ``"tags": "{}"`` accepted)."""
+
+import pytest
+
+from backoffice.roles import Role
+from collaboration.models import Comment
+from projects.models import Project
+from tests.backoffice.factories import member
+from tests.projects.factories import make_project
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager(org, client_for):
+    return client_for(member(org, Role.PROJECT_MANAGER))
+
+
+@pytest.fixture
+def project(org, manager):
+    return make_project(org, creator=member(org, Role.PROJECT_MANAGER))
+
+
+def assert_field_error(response, *fields: str) -> dict:
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid_request"
+    named = {key.split(".")[0] for key in body["errors"]}  # "tags.1": the list's second item
+    assert set(fields) <= named, body
+    return body
+
+
+@pytest.mark.parametrize("message", [0, 1.5, True, ["hi"], {"text": "hi"}])
+def test_a_comment_message_that_is_not_a_string_is_refused(manager, project, org, message):
+    response = manager.post(
+        f"/api/Projects/{project.id}/comments", {"message": message}, format="json"
+    )
+    body = assert_field_error(response, "message")
+    assert body["errors"]["message"] == ["Must be a string."]
+    assert not Comment.objects.filter(project=project).exists()
+
+
+def test_a_comment_message_that_is_a_string_is_accepted(manager, project):
+    response = manager.post(f"/api/Projects/{project.id}/comments", {"message": "0"}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["message"] == "0"
+
+
+@pytest.mark.parametrize("tags", ["{}", "a,b", 0, {"a": 1}, [0], ["ok", 1]])
+def test_project_tags_that_are_not_a_list_of_strings_are_refused(manager, org, tags):
+    before = Project.objects.count()
+    response = manager.post("/api/Projects", {"name": "Typed", "tags": tags}, format="json")
+    assert_field_error(response, "tags")
+    assert Project.objects.count() == before
+
+
+def test_every_wrongly_typed_field_is_named_in_one_400(manager):
+    response = manager.post(
+        "/api/Projects",
+        {"name": 12, "description": False, "tags": "x", "externalId": 7},
+        format="json",
+    )
+    assert_field_error(response, "name", "description", "tags", "externalId")
+
+
+def test_strings_where_strings_are_expected_still_create(manager):
+    response = manager.post(
+        "/api/Projects",
+        {"name": "Typed", "description": "", "tags": ["a", "b"], "externalId": "7"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["tags"] == ["a", "b"]
