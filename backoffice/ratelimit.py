@@ -7,7 +7,9 @@ protects the service; a cache outage taking every authenticated call down with i
 the attacker's work. ``/readyz`` reports the cache as down meanwhile.
 """
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 import redis
@@ -22,6 +24,20 @@ logger = logging.getLogger(__name__)
 
 #: What the cache client raises when the cache server is down, unreachable or too slow.
 CACHE_UNAVAILABLE = (redis.exceptions.RedisError, OSError)
+
+
+#: An identity that is written into a cache key as it is; anything else (a client-chosen API
+#: key with spaces or non-ASCII characters, say) is written as its digest, so no input can
+#: make a key the cache refuses.
+_PLAIN_IDENT = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
+
+
+def key_for(scope: str, ident: str) -> str:
+    """The cache key of one identity's counter of one limit (also read by the public pages'
+    one-round-trip script)."""
+    if not _PLAIN_IDENT.fullmatch(ident):
+        ident = "sha256-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"ratelimit:{scope}:{ident}"
 
 
 def _failed_open(limit: "Limit", error: Exception) -> None:
@@ -43,7 +59,7 @@ class Limit:
     window_seconds: int
 
     def _key(self, ident: str) -> str:
-        return f"ratelimit:{self.scope}:{ident}"
+        return key_for(self.scope, ident)
 
     def current(self, ident: str) -> int:
         """Events counted in the window so far (0 while the cache is unavailable)."""

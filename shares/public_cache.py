@@ -32,6 +32,8 @@ from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from backoffice.ratelimit import key_for
+
 from .counting import CTA_CLICKS, PENDING_KEY, VIEWS, _day_field, _total_field, today
 
 log = logging.getLogger(__name__)
@@ -223,7 +225,7 @@ def hot_lookup(
     client, cache = found
     args: list[Any] = [cache.make_key(f"public:{kind}:"), ident, len(limits)]
     for scope, who, budget, window in limits:
-        args += [cache.make_and_validate_key(f"ratelimit:{scope}:{who}"), window, budget]
+        args += [cache.make_and_validate_key(key_for(scope, who)), window, budget]
     args += [
         cache.make_key(PENDING_KEY),
         timezone.now().astimezone(dt.UTC).date().isoformat(),
