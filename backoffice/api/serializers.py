@@ -8,6 +8,7 @@ errors name the fields as the client sent them, and the OpenAPI schema shows the
 import re
 
 from rest_framework import serializers
+from rest_framework.utils import html
 
 _SNAKE = re.compile(r"_([a-z0-9])")
 
@@ -40,15 +41,33 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-def strict_strings(field: serializers.Field) -> None:
-    """Make a text field of our serializers, or the items of a list or a dict of them, strict.
-    Only plain ``CharField`` changes class (its subclasses — e-mail, URL, regex, slug … —
-    validate the text themselves and refuse a number anyway); ``StrictCharField`` adds a check
-    and no state, so the field keeps its arguments."""
+class StrictBooleanField(serializers.BooleanField):
+    """A yes/no field that, in a JSON body, takes only ``true`` or ``false`` (DRF's
+    ``BooleanField`` also reads ``"yes"``, ``"1"``, ``0`` …). A form or multipart body can
+    only carry text, so there the usual spellings are still read."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        body = getattr(self.root, "initial_data", None)
+        if not isinstance(data, bool) and not html.is_html_input(body):  # JSON, not a form
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+_STRICT = {serializers.CharField: StrictCharField, serializers.BooleanField: StrictBooleanField}
+
+
+def strict_types(field: serializers.Field) -> None:
+    """Make a text or yes/no field of our serializers, or the items of a list or a dict of
+    them, strict. Only plain ``CharField`` and ``BooleanField`` change class (the subclasses —
+    e-mail, URL, regex, slug … — validate the text themselves and refuse a number anyway); the
+    strict classes add a check and no state, so the field keeps its arguments."""
     for candidate in (field, getattr(field, "child", None)):
-        if type(candidate) is serializers.CharField:
-            candidate.__class__ = StrictCharField
-            candidate.error_messages["invalid"] = StrictCharField.default_error_messages["invalid"]
+        strict = _STRICT.get(type(candidate))
+        if strict is not None:
+            candidate.__class__ = strict
+            candidate.error_messages["invalid"] = strict.default_error_messages["invalid"]
 
 
 class CamelCaseFieldsMixin:
@@ -60,7 +79,7 @@ class CamelCaseFieldsMixin:
             if key != name and field.source is None:
                 field.source = name
             list_choices(field)
-            strict_strings(field)
+            strict_types(field)
             renamed[key] = field
         return renamed
 

@@ -72,3 +72,36 @@ def test_strings_where_strings_are_expected_still_create(manager):
     )
     assert response.status_code == 201, response.content
     assert response.json()["tags"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("value", ["true", "yes", 1, 0, None])
+def test_a_json_yes_no_field_takes_only_true_or_false(org, users, client_for, value):
+    admin = client_for(users["OrganizationAdmin"])
+    response = admin.patch(
+        f"/api/Organizations/{org.pk}", {"requireProdApproval": value}, format="json"
+    )
+    assert_field_error(response, "requireProdApproval")
+    org.refresh_from_db()
+    assert org.require_prod_approval is False
+
+
+def test_a_json_true_sets_the_yes_no_field(org, users, client_for):
+    admin = client_for(users["OrganizationAdmin"])
+    response = admin.patch(
+        f"/api/Organizations/{org.pk}", {"requireProdApproval": True}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    org.refresh_from_db()
+    assert org.require_prod_approval is True
+
+
+def test_a_form_body_still_spells_yes_as_text(org, users, client_for):
+    admin = client_for(users["OrganizationAdmin"])
+    response = admin.patch(
+        f"/api/Organizations/{org.pk}",
+        "requireProdApproval=true",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200, response.content
+    org.refresh_from_db()
+    assert org.require_prod_approval is True
