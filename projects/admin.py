@@ -188,8 +188,27 @@ class ProjectAdmin(
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.is_archived:
             # Read-only (comments excepted): shown as text, not as fields that can't be saved.
-            return [*fields, *(f for f in ProjectAdminForm.Meta.fields if f not in fields)]
+            editable = (f for f in ProjectAdminForm.Meta.fields if f not in fields)
+            return [*fields, *editable, "tag_chips"]
         return [*fields, "organization"] if obj else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.is_archived:
+            return fieldsets
+        # Read-only tags read as chips, not as the stored JSON list.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "tag_chips" if field == "tags" else field for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
 
     def allows(self, request, perm, obj=None) -> bool:
         if perm == self.delete_perm and obj is not None:

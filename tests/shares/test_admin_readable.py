@@ -152,12 +152,15 @@ def test_internal_tables_are_the_owners_only(org, owner_client):
 def test_an_archived_projects_page_shows_text_not_fields(owner_client, org):
     from projects.services import project_archive
 
-    archived = project_archive(actor=SYSTEM, project=make_project(org, name="Navidad"))
+    project = make_project(org, name="Navidad", tags=["seasonal"])
+    archived = project_archive(actor=SYSTEM, project=project)
     html_page = html(owner_client, reverse("admin:projects_project_change", args=[archived.pk]))
 
     assert 'name="name"' not in html_page
     assert 'name="tags"' not in html_page
     assert "Navidad" in html_page
+    assert "seasonal" in html_page
+    assert "[&quot;seasonal&quot;]" not in html_page  # chips, not the stored JSON
 
 
 def test_the_template_page_plays_it_with_its_bindings_defaults(owner_client, project):
