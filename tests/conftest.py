@@ -2,14 +2,17 @@
 second organization to prove isolation."""
 
 import time
+import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
 from backoffice.models import User
 from backoffice.roles import Role
 from tests.backoffice.factories import OrganizationFactory, UserFactory, member, token_for
+from tests.redis_cache import REDIS_URL, redis_or_skip
 
 
 @pytest.fixture(autouse=True)
@@ -128,3 +131,24 @@ def celery_worker(transactional_db):
     ) as worker:
         yield worker
     app.control.purge()
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on the real Redis, under a key prefix of its own so that other runs
+    sharing the server are never touched; the keys go afterwards. Yields the raw redis-py
+    client."""
+    raw = redis_or_skip()
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    assert isinstance(caches["default"], RedisCache)
+    yield raw
+    for key in raw.scan_iter(match=f"{prefix}:*"):
+        raw.delete(key)
+    raw.close()

@@ -2,50 +2,17 @@
 counters that expire with their window, hits that are atomic."""
 
 import time
-import uuid
 
 import pytest
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 
 from backoffice.ratelimit import Limit
 from tests.concurrency import run_together
+from tests.redis_cache import REDIS_URL
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
 BAD_TOKEN = "Bearer pbt_notreal"
-
-
-def _redis_or_skip():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.skip(f"no Redis answers at {REDIS_URL}: {error}")
-    return client
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The default cache on Redis, under a key prefix of its own (others may share the
-    server); the keys are deleted afterwards. Yields the raw redis-py client."""
-    raw = _redis_or_skip()
-    prefix = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    assert isinstance(caches["default"], RedisCache)
-    yield raw
-    for key in raw.scan_iter(match=f"{prefix}:*"):
-        raw.delete(key)
-    raw.close()
 
 
 def web_process():

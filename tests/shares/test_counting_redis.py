@@ -16,8 +16,8 @@ from shares.counting import flush_counts, share_counts, today
 from shares.models import ShareCountFlush, ShareDailyCount
 from shares.services import share_counts_flush
 from tests.concurrency import run_each_together, run_together
+from tests.redis_cache import keys
 from tests.shares.public_helpers import make_share, published_project
-from tests.shares.redis_helpers import keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -31,8 +31,8 @@ from shares.services import (
     share_rotate_slug,
     share_upsert,
 )
+from tests.redis_cache import keys
 from tests.shares.public_helpers import SYSTEM, make_share, published_project, upload_template
-from tests.shares.redis_helpers import keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,4 +1,5 @@
-"""The real Redis of the shares tests: database 6 of 127.0.0.1:6379."""
+"""The real Redis of the tests (database 6 of 127.0.0.1:6379), each test under a key prefix
+of its own so that runs sharing the server never touch each other's keys."""
 
 import pytest
 from django.core.cache import caches
