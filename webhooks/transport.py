@@ -57,7 +57,8 @@ def check_url(url: str) -> tuple[str, str, int, str]:
     parts = urlsplit(url)
     allowed_schemes = {"https", "http"} if settings.WEBHOOK_ALLOW_HTTP else {"https"}
     if parts.scheme not in allowed_schemes:
-        raise Refused("The URL must use https." if parts.scheme != "https" else "Bad scheme.")
+        names = " or ".join(sorted(allowed_schemes, reverse=True))
+        raise Refused(f"Must be an absolute {names} URL, such as https://crm.example.com/hooks.")
     if parts.username or parts.password:
         raise Refused("The URL must not carry a user name or password.")
     if not parts.hostname:

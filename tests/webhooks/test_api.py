@@ -109,6 +109,20 @@ def test_bad_input_is_refused_and_nothing_is_written(body, field, org, client_as
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"url": "not a url", "events": ["share.created"]}, "url", "Must be an absolute"),
+        ({"url": "ftp://crm.example.com/", "events": ["share.created"]}, "url", "https or http"),
+        ({"url": URL, "events": []}, "events", "Name at least one event."),
+    ],
+)
+def test_refusals_say_what_is_expected(body, field, message, org, client_as):
+    response = client_as("OrganizationAdmin").post(base(org), body, format="json")
+    assert response.status_code == 400, response.content
+    assert message in str(response.json()["errors"][field])
+
+
 def test_update_and_delete(org, client_as, endpoint, delivery):
     client = client_as("OrganizationAdmin")
     one = f"{base(org)}/{endpoint.pk}"

@@ -50,13 +50,20 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
         read_only_fields = fields
 
 
+#: An endpoint listens to at least one event; the default message says "1 elements".
+EVENTS_ERRORS = {"min_length": "Name at least one event.", "max_length": "At most 50 events."}
+
+
 class WebhookEndpointCreateSerializer(Serializer):
     url = serializers.CharField(
         max_length=2000,
         help_text="https only in production; the host must resolve to public addresses.",
     )
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=EVENT_NAMES), min_length=1, max_length=50
+        child=serializers.ChoiceField(choices=EVENT_NAMES),
+        min_length=1,
+        max_length=50,
+        error_messages=EVENTS_ERRORS,
     )
     description = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
@@ -71,6 +78,7 @@ class WebhookEndpointUpdateSerializer(Serializer):
         min_length=1,
         max_length=50,
         required=False,
+        error_messages=EVENTS_ERRORS,
     )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
