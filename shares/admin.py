@@ -777,3 +777,19 @@ def last_seven_days(request):
         rate,
         since.isoformat(),
     )
+
+
+@dashboard.register
+def last_thirty_days(request):
+    """The daily views and CTA clicks of the user's shares over the last 30 days (UTC), as
+    the share and project pages chart them: one query for every project the user may see."""
+    if not request.user.is_authenticated:
+        return None
+    last = counting.today()
+    first = last - timedelta(days=series.DEFAULT_DAYS - 1)
+    days = series.visible_series(_visible_projects(request), first, last)
+    return f"Last {series.DEFAULT_DAYS} days", format_html(
+        '{}<p class="help">Landing-page views (bars) and CTA clicks (line) per day (UTC), all '
+        "your projects\u2019 public shares; counts arrive within a minute.</p>",
+        series.svg_chart(days, width=560, height=160, title="Your landing pages"),
+    )

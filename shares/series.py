@@ -8,6 +8,7 @@ Days are UTC dates. The range is inclusive, 30 days ending today by default, at 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Sum
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -15,7 +16,7 @@ from backoffice.errors import InvalidRequest
 
 from .constants import CHANNEL_ORDER
 from .counting import daily_counts, today
-from .models import PublicVideoShare
+from .models import PublicVideoShare, ShareDailyCount
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -84,6 +85,27 @@ def share_series(shares: dict, first: dt.date, last: dt.date) -> list[Day]:
             share_views, share_clicks = counts.get((share_id, day), (0, 0))
             views[channel] += share_views
             clicks[channel] += share_clicks
+        days.append(Day(day, views, clicks))
+    return days
+
+
+def visible_series(projects, first: dt.date, last: dt.date) -> list[Day]:
+    """The series of every share of ``projects`` (a queryset of what the caller may see), from
+    the daily table only, in one query whatever the number of projects or shares. What the
+    minute flush has not written yet (with Redis) is left out: the dashboard's chart is at
+    most a minute behind, and never reads every share's pending counts."""
+    rows = (
+        ShareDailyCount.objects.filter(share__project__in=projects, day__gte=first, day__lte=last)
+        .values_list("day", "share__channel")
+        .annotate(views=Sum("views"), cta_clicks=Sum("cta_clicks"))
+        .order_by()
+    )
+    found = {(day, channel): (views, clicks) for day, channel, views, clicks in rows}
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        views = {name: found.get((day, name), (0, 0))[0] for name in CHANNEL_ORDER}
+        clicks = {name: found.get((day, name), (0, 0))[1] for name in CHANNEL_ORDER}
         days.append(Day(day, views, clicks))
     return days
 
