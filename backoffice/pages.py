@@ -10,7 +10,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
@@ -111,18 +111,16 @@ def invitation(request):
 
 
 @never_cache
-@csrf_protect
-@sensitive_post_parameters("password")
+@csrf_exempt
 def accept_invitation(request, token: str):
     """The links sent before the token moved to the fragment (``/invitations/<token>``).
-    GET redirects to ``/invitations/#<token>`` without looking the token up, so a request
-    for the old form answers the same whatever the token and Django logs nothing about it
-    (a 404 would log the path); POST accepts as before."""
-    if request.method != "POST":
-        response = HttpResponseRedirect(f"/invitations/#{token}")
-        response["Referrer-Policy"] = "same-origin"
-        return response
-    return _invitation_page(request, token, accept=True)
+    Any method is redirected (303) to ``/invitations/#<token>`` without looking the token up,
+    so a request for the old form answers the same whatever the token, Django logs nothing
+    about it (a 404 would log the path), and no password is ever posted to a URL that carries
+    the token."""
+    response = HttpResponseRedirect(f"/invitations/#{token}", status=303)
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def _invitation_page(request, token: str, *, accept: bool):

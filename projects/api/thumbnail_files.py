@@ -33,7 +33,9 @@ class ThumbnailFileView(APIView):
         try:
             path = thumbnail_path_from_token(token)
         except signing.BadSignature:
-            raise PermissionDenied("This thumbnail link is invalid or has expired.") from None
+            raise PermissionDenied(
+                "This thumbnail link is invalid or has expired.", code="invalid_file_token"
+            ) from None
         if FOLDER not in path or not default_storage.exists(path):
             raise NotFound()
         response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")

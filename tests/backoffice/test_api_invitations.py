@@ -395,7 +395,7 @@ def test_an_old_link_redirects_to_the_fragment_without_a_lookup_or_a_log(invite,
     for value in (token, "not-a-real-token"):
         caplog.clear()
         response = DjangoClient().get(f"/invitations/{value}")
-        assert response.status_code == 302
+        assert response.status_code == 303
         assert response["Location"] == f"/invitations/#{value}"
         assert value not in " ".join(record.getMessage() for record in caplog.records)
 
@@ -432,7 +432,7 @@ def test_the_page_accepts_for_a_new_user(org, invite):
     _, token = invite()
     client = DjangoClient()
     response = client.post(
-        f"/invitations/{token}", {"password": NEW_PASSWORD, "display_name": "Ana"}
+        "/invitations/", {"token": token, "password": NEW_PASSWORD, "display_name": "Ana"}
     )
     assert response.status_code == 200
     user = User.objects.get(email="newcomer@example.com")
@@ -442,9 +442,19 @@ def test_the_page_accepts_for_a_new_user(org, invite):
     assert open_page(client, token).status_code == 404
 
 
+def test_the_old_link_form_accepts_nothing_posted_to_it(invite):
+    _, token = invite()
+    response = DjangoClient().post(
+        f"/invitations/{token}", {"password": NEW_PASSWORD, "display_name": "Ana"}
+    )
+    assert response.status_code == 303
+    assert response["Location"] == f"/invitations/#{token}"
+    assert User.objects.get(email="newcomer@example.com").status == User.Status.PENDING
+
+
 def test_the_page_refuses_a_weak_password(invite):
     _, token = invite()
-    response = DjangoClient().post(f"/invitations/{token}", {"password": "123"})
+    response = DjangoClient().post("/invitations/", {"token": token, "password": "123"})
     assert response.status_code == 200
     assert "password" in response.content.decode().lower()
     assert User.objects.get(email="newcomer@example.com").status == User.Status.PENDING
@@ -453,7 +463,7 @@ def test_the_page_refuses_a_weak_password(invite):
 def test_the_page_needs_a_csrf_token(invite):
     _, token = invite()
     response = DjangoClient(enforce_csrf_checks=True).post(
-        f"/invitations/{token}", {"password": NEW_PASSWORD}
+        "/invitations/", {"token": token, "password": NEW_PASSWORD}
     )
     assert response.status_code == 403
     assert User.objects.get(email="newcomer@example.com").status == User.Status.PENDING

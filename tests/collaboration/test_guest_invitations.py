@@ -126,7 +126,7 @@ def test_the_page_accepts_a_guest_invitation(invite, project):
     browser = BrowserClient()
 
     response = browser.post(
-        f"/invitations/{token}", {"password": NEW_PASSWORD, "display_name": "Page"}
+        "/invitations/", {"token": token, "password": NEW_PASSWORD, "display_name": "Page"}
     )
 
     assert response.status_code == 200

@@ -207,15 +207,15 @@ def test_a_tampered_thumbnail_url_is_refused(users, client_for, org, anon):
     large = signing.b64_decode(value.encode()).decode().replace("medium", "large")
     forged = url.replace(token, f"{signing.b64_encode(large.encode()).decode()}:{rest}")
 
-    assert_problem(anon.get(forged), 403, "insufficient_role")
-    assert_problem(anon.get(url + "x"), 403, "insufficient_role")
+    assert_problem(anon.get(forged), 403, "invalid_file_token")
+    assert_problem(anon.get(url + "x"), 403, "invalid_file_token")
 
 
 def test_an_expired_thumbnail_url_is_refused(users, client_for, org, anon, settings):
     url = _thumbnail_url(users, client_for, org)
     settings.TEMPLATE_FILE_URL_MAX_AGE = -1
 
-    assert_problem(anon.get(url), 403, "insufficient_role")
+    assert_problem(anon.get(url), 403, "invalid_file_token")
 
 
 def test_a_template_file_token_opens_no_thumbnail(users, client_for, org, anon):
@@ -227,7 +227,7 @@ def test_a_template_file_token_opens_no_thumbnail(users, client_for, org, anon):
 
     response = anon.get(f"/api/thumbnails/{file_token(encoded)}")
 
-    assert response.status_code == 403
+    assert_problem(response, 403, "invalid_file_token")
 
 
 def test_a_removed_thumbnail_is_not_found(users, client_for, org, anon, media_root):

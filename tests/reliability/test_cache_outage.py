@@ -16,7 +16,11 @@ from django.core.cache import caches
 from django.test import Client
 
 from backoffice import metrics
+from credentials.services import credential_create
+from shares.counting import share_counts
+from shares.models import DistributionChannel
 from tests.reliability.tcp_proxy import free_port
+from tests.shares.public_helpers import SYSTEM, make_share, published_project
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +150,32 @@ def test_rate_limits_fail_open_while_redis_is_down(redis_server, users, client_f
     assert anon.get("/readyz").status_code == 200
     statuses = [anon.get("/api/me", HTTP_AUTHORIZATION=BAD_TOKEN).status_code for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
+
+
+def test_public_pages_are_served_and_counted_in_the_table_while_redis_is_down(redis_server, org):
+    project, _ = published_project(org)
+    share = make_share(project)
+    key = credential_create(actor=SYSTEM, project=project, name="embed").credential.api_key
+    handle = DistributionChannel.objects.get(project=project, channel="PROD").channel_handle
+    web = Client()
+    assert web.get(f"/v/{share.slug}").status_code == 200  # cached and counted in Redis
+
+    redis_server.stop()
+
+    for _ in range(4):  # past the public budget of 3: the limit fails open
+        response, seconds = timed(lambda: web.get(f"/v/{share.slug}"))
+        assert response.status_code == 200
+        assert b"Your offer" in response.content
+        assert seconds < 1.5
+    assert web.get(f"/v/{share.slug}/cta").status_code == 302
+    embed = web.get(
+        "/embed/v1/manifest", {"channelHandle": handle}, headers={"X-Percus-Api-Key": key}
+    )
+    assert embed.status_code == 200, embed.content
+    refused = web.get(
+        "/embed/v1/manifest", {"channelHandle": handle}, headers={"X-Percus-Api-Key": "pk_x"}
+    )
+    assert refused.status_code == 401
+
+    # What Redis can't hold goes straight to the per-day table (SPEC §16).
+    assert share_counts(share.pk) == (4, 1)

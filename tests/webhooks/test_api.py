@@ -88,6 +88,18 @@ def test_create_shows_the_secret_once_and_stores_it_encrypted(org, client_as):
     assert secret not in str(event.changes)
 
 
+def test_the_creator_is_a_uuid_and_a_name(org, users, client_as, endpoint):
+    admin = users["OrganizationAdmin"]
+    client = client_as("OrganizationAdmin")
+    body = client.post(base(org), {"url": URL, "events": ["share.created"]}, format="json").json()
+    assert body["createdBy"] == str(admin.pk)
+    assert body["createdByName"] == admin.display_name
+    listed = {item["id"]: item for item in client.get(base(org)).json()["items"]}
+    assert listed[body["id"]]["createdByName"] == admin.display_name
+    assert listed[str(endpoint.pk)]["createdBy"] is None  # made by the system
+    assert listed[str(endpoint.pk)]["createdByName"] is None
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
