@@ -81,12 +81,3 @@ def refuse_unstorable_form(data) -> None:
     for key, values in data.lists():
         if unstorable(key) or any(isinstance(v, str) and unstorable(v) for v in values):
             raise ParseError(UNSTORABLE_DETAIL.format(f"The field {key!r}"))
-
-
-class FormParser(parsers.FormParser):
-    """DRF's form parser, refusing what no column can store."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        refuse_unstorable_form(data)
-        return data

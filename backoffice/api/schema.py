@@ -16,6 +16,8 @@ _READ_ERRORS = {
 _WRITE_ERRORS = {
     "409": "Conflict with the current state",
     "413": "Payload too large",
+    "415": "The body is of a media type the operation does not accept (JSON, or multipart "
+    "for the uploads)",
 }
 
 

@@ -229,11 +229,9 @@ REST_FRAMEWORK = {
         "backoffice.api.permissions.IsAuthenticated",
         "backoffice.api.permissions.TokenScope",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "backoffice.api.parsers.BoundedJSONParser",
-        "backoffice.api.parsers.FormParser",
-        "backoffice.api.multipart.CompleteMultiPartParser",
-    ],
+    # JSON only: a form body is a 415. The upload operations (template upload, thumbnail,
+    # branding logo) name the multipart parser themselves.
+    "DEFAULT_PARSER_CLASSES": ["backoffice.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -17,7 +17,8 @@ from ..thumbnails import FOLDER, thumbnail_path_from_token
 class ThumbnailFileView(APIView):
     """The token is the credential, as for template files: an ``<img>`` on any page (the
     admin, a client's own UI) loads it with no session. Tampered or expired tokens are
-    refused with 403; a rendition replaced or removed since is a 404."""
+    refused with 403 ``invalid_file_token`` (as a template file's); a rendition replaced or
+    removed since is a 404."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

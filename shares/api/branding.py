@@ -72,7 +72,16 @@ class BrandingViewSet(ScopedViewSet):
         "logo_set": Perm.MANAGE_ORGANIZATION,
         "logo_remove": Perm.MANAGE_ORGANIZATION,
     }
-    parser_classes = [BoundedJSONParser, CompleteMultiPartParser]
+
+    def get_parsers(self):
+        """The settings are JSON and the logo a multipart upload, nothing else: a body of
+        another type is a 415 (the parsers are chosen before ``self.action`` is set)."""
+        action = getattr(self, "action", None) or getattr(self, "action_map", {}).get(
+            self.request.method.lower() if getattr(self, "request", None) else ""
+        )
+        if action == "logo_set":
+            return [CompleteMultiPartParser()]
+        return [BoundedJSONParser()]
 
     @cached_property
     def organization(self) -> Organization:

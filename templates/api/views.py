@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from backoffice.actors import Actor
 from backoffice.api.multipart import CompleteMultiPartParser
-from backoffice.api.parsers import FormParser
 from backoffice.api.serializers import ProblemSerializer
 from backoffice.errors import InvalidRequest
 from backoffice.roles import Perm
@@ -75,7 +74,7 @@ class TemplateViewSet(
             413: ProblemSerializer,
         },
     )
-    @action(detail=False, methods=["post"], parser_classes=[CompleteMultiPartParser, FormParser])
+    @action(detail=False, methods=["post"], parser_classes=[CompleteMultiPartParser])
     def upload(self, request, **kwargs):
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key and len(key) > MAX_IDEMPOTENCY_KEY:

@@ -95,13 +95,16 @@ def test_a_json_true_sets_the_yes_no_field(org, users, client_for):
     assert org.require_prod_approval is True
 
 
-def test_a_form_body_still_spells_yes_as_text(org, users, client_for):
+def test_a_form_body_is_not_read_at_all(org, users, client_for):
+    """The API reads JSON bodies only (the uploads: multipart): a form is a 415, so no text
+    spelling of a boolean is ever read."""
     admin = client_for(users["OrganizationAdmin"])
     response = admin.patch(
         f"/api/Organizations/{org.pk}",
         "requireProdApproval=true",
         content_type="application/x-www-form-urlencoded",
     )
-    assert response.status_code == 200, response.content
+    assert response.status_code == 415, response.content
+    assert response.json()["code"] == "unsupported_media_type"
     org.refresh_from_db()
-    assert org.require_prod_approval is True
+    assert org.require_prod_approval is False

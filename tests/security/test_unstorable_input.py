@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from templates.models import Template
 from tests.security import test_authorization_matrix as matrix
 from tests.security.test_authorization_matrix import World, id_for
 from tests.templates.helpers import upload_form
@@ -86,15 +87,42 @@ def test_a_nul_in_a_multipart_name_is_a_400(world: World):
     assert "'name'" in response.json()["detail"]
 
 
-def test_a_surrogate_s_bytes_in_a_multipart_name_become_replacement_characters(world: World):
-    """On the wire a lone surrogate is three bytes that are not UTF-8; a multipart field is
-    decoded with replacement characters, so what is stored is well-formed text."""
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Welcome\xed\xa0\x80video",  # a lone surrogate as CESU-8/WTF-8 writers encode it
+        b"Welcome\xffvideo",  # not UTF-8 at all
+        b"Caf\xe9",  # Latin-1 sent as if it were UTF-8
+    ],
+)
+def test_multipart_text_that_is_not_utf8_is_a_400(raw: bytes, world: World):
+    """Django decodes multipart text with replacement characters; it used to be stored as
+    "Welcome\ufffd\ufffd\ufffdvideo" (201). Now such bytes are refused like a NUL."""
+    client = world.clients["OrganizationAdmin"]
+    project = world.params["project"]
+    url = f"/api/Projects/{project}/templates/upload"
+    before = Template.objects.count()
+    body = _multipart(upload_form(version="3.0", name="NAME-PLACEHOLDER"))
+    body["data"] = body["data"].replace(b"NAME-PLACEHOLDER", raw)
+    response = client.generic("POST", url, **body)
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["code"] == "invalid_request"
+    assert "not valid utf-8" in problem["detail"].lower()
+    assert Template.objects.count() == before
+
+
+def test_a_multipart_body_in_latin1_it_declares_is_read(world: World):
+    """A client that names its charset is read in it: the strict decoding refuses only bytes
+    that are invalid in the charset of the body."""
     client = world.clients["OrganizationAdmin"]
     url = f"/api/Projects/{world.params['project']}/templates/upload"
-    form = upload_form(version="3.0", name="Welcome\ud800video")
-    response = client.generic("POST", url, **_multipart(form))
-    assert response.status_code == 201
-    assert response.json()["name"] == "Welcome\ufffd\ufffd\ufffdvideo"
+    body = _multipart(upload_form(version="3.1", name="NAME-PLACEHOLDER"))
+    body["data"] = body["data"].replace(b"NAME-PLACEHOLDER", "Café".encode("latin-1"))
+    body["content_type"] += "; charset=iso-8859-1"
+    response = client.generic("POST", url, **body)
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == "Café"
 
 
 def test_a_nul_in_an_uploaded_file_name_is_a_400(world: World):
