@@ -907,12 +907,34 @@ def is_built(url: str, projects: int, seed: int) -> bool:
         return False
 
 
+def migrate(url: str) -> None:
+    """Bring a data set built by earlier code to the code's schema (a new index, say): the
+    migrations the build has not seen run on it, in their own process; none is a no-op."""
+    import subprocess
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings.local",
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "TOKEN_HASH_KEY": TOKEN_HASH_KEY,
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        check=True,
+        cwd=ROOT,
+        env=env,
+        timeout=3_600,
+    )
+
+
 def ensure_dataset(url: str, projects: int, seed: int, batch_size: int = 5_000) -> bool:
     """Build the database for ``projects`` unless it already holds that build; True when it
     was built now. Runs the generator in its own process (its own Django settings)."""
     import subprocess
 
     if is_built(url, projects, seed):
+        migrate(url)
         return False
     command = [
         sys.executable, str(Path(__file__).resolve()), "--projects", str(projects),

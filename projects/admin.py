@@ -17,6 +17,7 @@ from backoffice.actors import Actor
 from backoffice.admin import ServiceAdminMixin, add_refusal
 from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run, run_service
 from backoffice.admin_history import AuditHistoryMixin
+from backoffice.admin_paging import CappedCountAdminMixin
 from backoffice.admin_scoping import managed_organizations
 from backoffice.errors import InvalidRequest
 from backoffice.models import Organization
@@ -121,6 +122,7 @@ class TrashedFilter(admin.SimpleListFilter):
 
 @admin.register(Project)
 class ProjectAdmin(
+    CappedCountAdminMixin,
     ProjectAccessAdmin,
     ServiceDeleteAdmin,
     ServiceAdminMixin,
@@ -157,11 +159,15 @@ class ProjectAdmin(
         "status",
         "visibility",
         ("organization", admin.RelatedOnlyFieldListFilter),
+        # A date filter, not ``date_hierarchy``: the hierarchy lists the years (months, days)
+        # that hold projects with a DISTINCT over every filtered row on each page (134 ms at
+        # 100 000 projects); these ranges are computed from the clock.
+        ("created_at", admin.DateFieldListFilter),
     ]
-    date_hierarchy = "created_at"
     search_fields = ["name", "slug", "job_code"]
     list_select_related = ["organization"]
-    show_full_result_count = False  # no COUNT(*) over the whole table on every page
+    # No COUNT(*) over the whole table on every page: neither the unfiltered total nor the
+    # paginator's (counted up to a cap, ``CappedCountAdminMixin``).
     ordering = ["-created_at", "-id"]
     actions = ["activate", "archive", "trash", "restore"]
     fieldsets = [

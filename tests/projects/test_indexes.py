@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("name", "fragment"),
-    [("project_tags_gin", "USING gin (tags)"), ("project_search_trgm", "gin_trgm_ops")],
+    [("project_tags_gin", "USING gin (tags)"), ("project_search_text_trgm", "gin_trgm_ops")],
 )
 def test_list_filter_index_exists(name, fragment):
     with connection.cursor() as cursor:
