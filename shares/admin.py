@@ -7,12 +7,16 @@ registered ``ProjectAdmin`` and ``TemplateAdmin`` (the admin autodiscovery impor
 """
 
 from datetime import timedelta
+from functools import wraps
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.sites import NotRegistered
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -35,7 +39,7 @@ from projects.admin_access import ProjectAccessAdmin
 from projects.models import Project
 from templates.models import Template
 
-from . import counting, series, services
+from . import counting, public, series, services
 from .constants import CHANNEL_ORDER, DeployStatus, ShareStatus
 from .models import (
     DeployRequest,
@@ -205,6 +209,14 @@ class PublicVideoShareInline(ShareCountsMixin, ReadOnlyInline):
         return share_link(share)
 
 
+#: The preview frame may run scripts and open the CTA in a new tab; no forms, no navigating the
+#: admin away. It keeps its own (our) origin: the player inside it admits only our origin as
+#: its parent (``frame-ancestors``), which an opaque-origin frame never matches. Only our own
+#: script files run in it (its CSP has no inline script; user text is escaped), as on the
+#: public page; the player inside is sandboxed to an opaque origin as there.
+PREVIEW_SANDBOX = "allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+
+
 @admin.register(PublicVideoShare)
 class PublicVideoShareAdmin(
     ShareCountsMixin, ProjectAccessAdmin, AuditHistoryMixin, admin.ModelAdmin
@@ -254,6 +266,7 @@ class PublicVideoShareAdmin(
                 ]
             },
         ),
+        ("As customers see it", {"fields": ["landing_preview"]}),
         ("Counts", {"fields": ["view_count", "cta_click_count", "daily_chart"]}),
         (
             "Audit",
@@ -282,6 +295,60 @@ class PublicVideoShareAdmin(
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    # The framed preview of the public page -------------------------------------------------
+
+    def get_urls(self):
+        opts = self.opts
+        preview = path(
+            "<path:object_id>/preview/",
+            self._staff_only(self.preview_view),
+            name=f"{opts.app_label}_{opts.model_name}_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def _staff_only(self, view):
+        """The admin's own guard (login, CSRF, no cache), and a signed-in user who is not
+        staff is refused (403) rather than sent to the login page inside a frame."""
+        guarded = self.admin_site.admin_view(view)
+
+        @wraps(view)
+        def check(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.admin_site.has_permission(request):
+                raise PermissionDenied
+            return guarded(request, *args, **kwargs)
+
+        return check
+
+    def preview_view(self, request, object_id: str):
+        """The landing page of a share the user may view, as its customers see it (see
+        ``public.landing_preview``): 404 for a share outside what they may see."""
+        share = self.get_object(request, unquote(object_id))
+        if share is None:
+            raise Http404
+        if not self.has_view_permission(request, share):
+            raise PermissionDenied
+        return public.landing_preview(share.slug)
+
+    @admin.display(description="landing page")
+    def landing_preview(self, share: PublicVideoShare) -> str:
+        if share.pk is None:
+            return "-"
+        opts = self.opts
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_preview", args=[quote(share.pk)])
+        return format_html(
+            '<iframe class="landing-preview" src="{}" title="{}" loading="lazy" '
+            'sandbox="{}" '
+            'referrerpolicy="no-referrer"></iframe>'
+            '<p class="help">The page at {} as it is now, in its language and the '
+            "organization\u2019s colours (or the notice customers get instead). Looking at it "
+            "here counts no view{}; its CTA opens the stored link in a new tab.</p>",
+            url,
+            f"Preview of {share.url}",
+            PREVIEW_SANDBOX,
+            share.url,
+            ", and no password is asked" if share.has_password else "",
+        )
 
     @admin.display(description="password", boolean=True)
     def has_password(self, share: PublicVideoShare) -> bool:

@@ -16,7 +16,13 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
@@ -112,7 +118,7 @@ def _page(template: str, context: dict, *, status: int = 200, **harden):
     return _harden(HttpResponse(body, status=status), **harden)
 
 
-def _notice(status: int, notice: str, locale: str | None) -> HttpResponse:
+def _notice(status: int, notice: str, locale: str | None, **harden) -> HttpResponse:
     """The plain page of a refusal, in the share's language (the default one when there is
     no share to ask)."""
     words = text_for(locale or settings.LANGUAGE_CODE)
@@ -127,6 +133,7 @@ def _notice(status: int, notice: str, locale: str | None) -> HttpResponse:
         },
         status=status,
         scripts=False,
+        **harden,
     )
 
 
@@ -281,10 +288,11 @@ def landing(request, slug: str):
 
 
 @lru_cache(maxsize=1024)
-def _landing_html(row: tuple, signed_at: int) -> str:
+def _landing_html(row: tuple, signed_at: int, preview: bool = False) -> str:
     """The page of a share. It depends only on the share's row and the signing time of its
     file URLs, so each process renders it once per share state and minute; a changed share
-    has another row, so a page is never served stale."""
+    has another row, so a page is never served stale. In a ``preview`` the CTA and the
+    privacy link open their destination in a new tab (the CTA its stored URL, uncounted)."""
     share = LandingShare.from_row(row)
     words = text_for(share.effective_locale)
     config = {
@@ -308,8 +316,28 @@ def _landing_html(row: tuple, signed_at: int) -> str:
         "theme": f"/brand/colour/{colour}.css" if BRAND_COLOUR.fullmatch(colour) else None,
         "player_config": config,
         "player_src": f"/player/#{player_fragment(config)}",
+        "preview": preview,
+        "cta_href": share.cta_url if preview else f"/v/{quote(share.slug, safe='')}/cta",
     }
     return render_to_string("shares/landing.html", context)
+
+
+def landing_preview(slug: str) -> HttpResponse:
+    """A share's public page as its customers see it now (the landing page, or the notice that
+    replaces it), for the staff admin's framed preview: read from the database, so neither
+    counted nor rate-limited nor cached, with no password asked, and framable by our own
+    origin only. The caller decides who may see it."""
+    row = landing_row(slug)
+    if row is None:
+        raise Http404
+    share = LandingShare.from_row(row)
+    status, notice = share.availability(timezone.now())
+    if status != 200:
+        page = _notice(status, notice or GONE, share.effective_locale, frame_ancestors="'self'")
+        page.status_code = 200  # the page names the customers' status; the frame loads fine
+        return page
+    page = _landing_html(row, signing_time(), True)
+    return _harden(HttpResponse(page), frame_ancestors="'self'")
 
 
 @require_GET
