@@ -103,11 +103,11 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 
 
 class OrganizationScopedViewSet(ScopedViewSet):
-    """Endpoints under ``/api/Organizations/{organization_pk}/``."""
+    """Endpoints under ``/api/Organizations/{organizationId}/``."""
 
     @cached_property
     def organization(self) -> Organization:
-        return get_object_or_404(Organization, pk=self.kwargs["organization_pk"])
+        return get_object_or_404(Organization, pk=self.kwargs["organizationId"])
 
     def permission_scope(self) -> Organization:
         return self.organization
@@ -117,6 +117,7 @@ class MemberViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     serializer_class = MemberSerializer
     queryset = Membership.objects.none()
     lookup_field = "user_id"
+    lookup_url_kwarg = "userId"
     action_perms = {
         "role": Perm.MANAGE_ORGANIZATION,
         "deactivate": Perm.MANAGE_ORGANIZATION,
@@ -132,7 +133,7 @@ class MemberViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     @extend_schema(request=RoleSerializer, responses=MemberSerializer)
     @action(detail=True, methods=["put"])
-    def role(self, request, organization_pk=None, user_id=None):
+    def role(self, request, **kwargs):
         params = RoleSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         membership = self.get_object()
@@ -146,7 +147,7 @@ class MemberViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     @extend_schema(request=None, responses=MemberSerializer)
     @action(detail=True, methods=["post"])
-    def deactivate(self, request, organization_pk=None, user_id=None):
+    def deactivate(self, request, **kwargs):
         membership = services.member_deactivate(
             actor=Actor.for_request(request), membership=self.get_object()
         )
@@ -154,7 +155,7 @@ class MemberViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     @extend_schema(request=None, responses=MemberSerializer)
     @action(detail=True, methods=["post"])
-    def reactivate(self, request, organization_pk=None, user_id=None):
+    def reactivate(self, request, **kwargs):
         membership = services.member_reactivate(
             actor=Actor.for_request(request), membership=self.get_object()
         )
@@ -173,7 +174,7 @@ class InvitationViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
         ).select_related("user", "invited_by")
 
     @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
-    def create(self, request, organization_pk=None):
+    def create(self, request, **kwargs):
         params = InvitationCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         sent = services.invitation_create(
@@ -185,7 +186,7 @@ class InvitationViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     @extend_schema(request=None, responses=InvitationSerializer)
     @action(detail=True, methods=["post"])
-    def resend(self, request, organization_pk=None, pk=None):
+    def resend(self, request, pk=None, **kwargs):
         sent = services.invitation_resend(
             actor=Actor.for_request(request), invitation=self.get_object()
         )
@@ -193,7 +194,7 @@ class InvitationViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     @extend_schema(request=None, responses=InvitationSerializer)
     @action(detail=True, methods=["post"])
-    def revoke(self, request, organization_pk=None, pk=None):
+    def revoke(self, request, pk=None, **kwargs):
         invitation = services.invitation_revoke(
             actor=Actor.for_request(request), invitation=self.get_object()
         )

@@ -4,6 +4,7 @@ from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 
+from .paths import ID_OR_SLUG, SLUG, UUID
 from .serializers import ProblemSerializer
 
 _READ_ERRORS = {
@@ -55,7 +56,31 @@ RESOURCE_TAGS = {
 }
 
 
+#: Path-parameter schemas by the regex the URL pattern uses (``backoffice/api/paths.py``):
+#: the schema admits exactly what the pattern does, written as a reader expects it.
+_PATH_SCHEMAS = {
+    f"^{UUID}$": {"type": "string", "format": "uuid"},
+    f"^{ID_OR_SLUG}$": {
+        "anyOf": [
+            {"type": "string", "format": "uuid"},
+            {"type": "string", "pattern": f"^{SLUG}$"},
+        ]
+    },
+}
+_PATH_DESCRIPTIONS = {f"^{ID_OR_SLUG}$": "The project's id or its slug."}
+
+
 class AutoSchema(openapi.AutoSchema):
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            pattern = parameter["schema"].get("pattern")
+            if pattern in _PATH_SCHEMAS:
+                parameter["schema"] = dict(_PATH_SCHEMAS[pattern])
+                if pattern in _PATH_DESCRIPTIONS:
+                    parameter["description"] = _PATH_DESCRIPTIONS[pattern]
+        return parameters
+
     def get_tags(self) -> list[str]:
         segments = self._tokenize_path()
         for index in reversed(range(len(segments))):

@@ -5,17 +5,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from . import identity_views
+from .paths import ORGANIZATION_PREFIX
 
 router = SimpleRouter(trailing_slash=False)
 router.register("tokens", identity_views.TokenViewSet, basename="token")
 router.register("Organizations", identity_views.OrganizationViewSet, basename="organization")
 router.register(
-    r"Organizations/(?P<organization_pk>[0-9a-f-]{36})/members",
+    f"{ORGANIZATION_PREFIX}/members",
     identity_views.MemberViewSet,
     basename="organization-member",
 )
 router.register(
-    r"Organizations/(?P<organization_pk>[0-9a-f-]{36})/invitations",
+    f"{ORGANIZATION_PREFIX}/invitations",
     identity_views.InvitationViewSet,
     basename="organization-invitation",
 )

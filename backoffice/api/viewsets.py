@@ -12,12 +12,15 @@ from ..permissions import RoleScoped, role_in
 from ..roles import Perm, role_allows
 from .active_org import check_forwarded_role, check_request_organization
 from .exceptions import InsufficientRole
+from .paths import UUID
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
     #: The permission each action needs; actions not named need ``default_perm``.
     action_perms: dict[str, Perm] = {}
     default_perm: Perm = Perm.VIEW
+    #: The ``{id}`` of a detail route admits a UUID only (``backoffice/api/paths.py``).
+    lookup_value_regex = UUID
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)

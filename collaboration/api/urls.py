@@ -1,13 +1,14 @@
-"""Routes of collaboration, nested under ``/api/Projects/{id or slug}/`` and
-``/api/Organizations/{id}/``."""
+"""Routes of collaboration, nested under ``/api/Projects/{projectId}/`` (id or slug) and
+``/api/Organizations/{organizationId}/``."""
 
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from backoffice.api.paths import ORGANIZATION_PREFIX as ORGANIZATION
+from backoffice.api.paths import uuid_kwarg
+from projects.api.scoped import PROJECT_PREFIX as PROJECT
 
-PROJECT = r"Projects/(?P<project_pk>[^/]+)"
-ORGANIZATION = r"Organizations/(?P<organization_pk>[0-9a-f-]{36})"
+from . import views
 
 router = SimpleRouter(trailing_slash=False)
 router.register(f"{PROJECT}/comments", views.CommentViewSet, basename="project-comment")
@@ -23,23 +24,23 @@ router.register(
 )
 
 urlpatterns = [
-    path(
-        "Projects/<str:project_pk>/guests",
+    re_path(
+        rf"^{PROJECT}/guests$",
         views.GuestViewSet.as_view({"get": "list", "post": "create"}),
         name="project-guests",
     ),
-    path(
-        "Projects/<str:project_pk>/guests/<uuid:pk>/revoke",
+    re_path(
+        rf"^{PROJECT}/guests/{uuid_kwarg('pk')}/revoke$",
         views.GuestViewSet.as_view({"post": "revoke"}),
         name="project-guest-revoke",
     ),
-    path(
-        "Projects/<str:project_pk>/private",
+    re_path(
+        rf"^{PROJECT}/private$",
         views.VisibilityViewSet.as_view({"post": "private"}),
         name="project-private",
     ),
-    path(
-        "Projects/<str:project_pk>/public",
+    re_path(
+        rf"^{PROJECT}/public$",
         views.VisibilityViewSet.as_view({"post": "public"}),
         name="project-public",
     ),

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from backoffice.actors import Actor
 from backoffice.api.identity_views import OrganizationScopedViewSet
 from backoffice.api.pagination import CursorPagination
+from backoffice.api.paths import uuid_kwarg
 from backoffice.models import AuditEvent, Invitation, User
 from backoffice.roles import Perm
 from backoffice.services import invitation_revoke
@@ -51,8 +52,6 @@ from .serializers import (
     UserGroupWriteSerializer,
 )
 
-UUID_REGEX = "[0-9a-fA-F-]{36}"
-
 
 def _user_or_404(user_id: str) -> User:
     return get_object_or_404(User, pk=user_id)
@@ -69,7 +68,6 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectSc
     serializer_class = CommentSerializer
     pagination_class = CursorPagination
     filter_backends: list = []
-    lookup_value_regex = UUID_REGEX
     action_perms = {
         "create": Perm.COMMENT,
         "partial_update": Perm.COMMENT,
@@ -80,7 +78,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectSc
         return selectors.project_comments(self.project)
 
     @extend_schema(request=CommentWriteSerializer, responses={201: CommentSerializer})
-    def create(self, request, project_pk=None):
+    def create(self, request, **kwargs):
         params = CommentWriteSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         comment = services.comment_create(
@@ -89,7 +87,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectSc
         return Response(self._fresh(comment), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer)
-    def partial_update(self, request, project_pk=None, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         params = CommentWriteSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         comment = services.comment_edit(
@@ -97,7 +95,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectSc
         )
         return Response(self._fresh(comment))
 
-    def destroy(self, request, project_pk=None, pk=None):
+    def destroy(self, request, pk=None, **kwargs):
         comment = self.get_object()
         comment.project = self.project  # already loaded, with its organization
         services.comment_delete(actor=Actor.for_request(request), comment=comment)
@@ -118,13 +116,13 @@ class MemberViewSet(ProjectScopedViewSet):
     pagination_class = None
     filter_backends: list = []
     lookup_field = "user_id"
-    lookup_value_regex = UUID_REGEX
+    lookup_url_kwarg = "userId"
     action_perms = {"update": Perm.MANAGE_PROJECT_MEMBERS, "destroy": Perm.MANAGE_PROJECT_MEMBERS}
 
     def scoped_queryset(self):
         return selectors.project_members(self.project)
 
-    def list(self, request, project_pk=None):
+    def list(self, request, **kwargs):
         return Response(self.get_serializer(self.get_queryset(), many=True).data)
 
     def _member_candidate(self, user_id: str) -> User:
@@ -140,10 +138,10 @@ class MemberViewSet(ProjectScopedViewSet):
         return user
 
     @extend_schema(request=RoleInputSerializer, responses=ProjectMemberSerializer)
-    def update(self, request, project_pk=None, user_id=None):
+    def update(self, request, **kwargs):
         params = RoleInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        user = self._member_candidate(user_id)
+        user = self._member_candidate(self.kwargs["userId"])
         services.member_set(
             actor=Actor.for_request(request),
             project=self.project,
@@ -153,8 +151,8 @@ class MemberViewSet(ProjectScopedViewSet):
         member = self.get_queryset().get(user=user)
         return Response(self.get_serializer(member).data)
 
-    def destroy(self, request, project_pk=None, user_id=None):
-        user = self._member_candidate(user_id)
+    def destroy(self, request, **kwargs):
+        user = self._member_candidate(self.kwargs["userId"])
         services.member_remove(actor=Actor.for_request(request), project=self.project, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -171,7 +169,7 @@ class AllUsersViewSet(ProjectScopedViewSet):
         return ProjectUserObjectPermission.objects.none()
 
     @extend_schema(responses=AudienceSerializer(many=True))
-    def list(self, request, project_pk=None):
+    def list(self, request, **kwargs):
         audience = selectors.project_audience(self.project)
         return Response(self.get_serializer(audience, many=True).data)
 
@@ -186,13 +184,12 @@ class ProjectUserGroupViewSet(ProjectScopedViewSet):
     serializer_class = ProjectGroupLinkSerializer
     pagination_class = None
     filter_backends: list = []
-    lookup_value_regex = UUID_REGEX
     action_perms = {"update": Perm.MANAGE_PROJECT_MEMBERS, "destroy": Perm.MANAGE_PROJECT_MEMBERS}
 
     def scoped_queryset(self):
         return selectors.project_group_links(self.project)
 
-    def list(self, request, project_pk=None):
+    def list(self, request, **kwargs):
         return Response(ProjectGroupLinkSerializer(self.get_queryset(), many=True).data)
 
     def _user_group(self, pk: str) -> UserGroup:
@@ -204,7 +201,7 @@ class ProjectUserGroupViewSet(ProjectScopedViewSet):
         )
 
     @extend_schema(request=RoleInputSerializer, responses=ProjectGroupLinkSerializer)
-    def update(self, request, project_pk=None, pk=None):
+    def update(self, request, pk=None, **kwargs):
         params = RoleInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         user_group = self._user_group(pk)
@@ -217,7 +214,7 @@ class ProjectUserGroupViewSet(ProjectScopedViewSet):
         link = self.get_queryset().get(group=user_group.group)
         return Response(ProjectGroupLinkSerializer(link).data)
 
-    def destroy(self, request, project_pk=None, pk=None):
+    def destroy(self, request, pk=None, **kwargs):
         services.project_group_unlink(
             actor=Actor.for_request(request), project=self.project, user_group=self._user_group(pk)
         )
@@ -231,7 +228,6 @@ class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiz
     serializer_class = UserGroupSerializer
     pagination_class = None
     filter_backends: list = []
-    lookup_value_regex = UUID_REGEX
     action_perms = {
         "create": Perm.MANAGE_ORGANIZATION,
         "partial_update": Perm.MANAGE_ORGANIZATION,
@@ -243,7 +239,7 @@ class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiz
         return selectors.organization_user_groups(self.organization.pk)
 
     @extend_schema(request=UserGroupWriteSerializer, responses={201: UserGroupSerializer})
-    def create(self, request, organization_pk=None):
+    def create(self, request, **kwargs):
         params = UserGroupWriteSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         user_group = services.user_group_create(
@@ -254,7 +250,7 @@ class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiz
         return Response(self._fresh(user_group), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UserGroupWriteSerializer, responses=UserGroupSerializer)
-    def partial_update(self, request, organization_pk=None, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         params = UserGroupWriteSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         user_group = services.user_group_rename(
@@ -262,7 +258,7 @@ class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiz
         )
         return Response(self._fresh(user_group))
 
-    def destroy(self, request, organization_pk=None, pk=None):
+    def destroy(self, request, pk=None, **kwargs):
         services.user_group_delete(actor=Actor.for_request(request), user_group=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -270,11 +266,11 @@ class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiz
     @action(
         detail=True,
         methods=["put", "delete"],
-        url_path=f"members/(?P<user_id>{UUID_REGEX})",
+        url_path=f"members/{uuid_kwarg('userId')}",
     )
-    def members(self, request, organization_pk=None, pk=None, user_id=None):
+    def members(self, request, **kwargs):
         user_group = self.get_object()
-        user = _user_or_404(user_id)
+        user = _user_or_404(self.kwargs["userId"])
         change = (
             services.user_group_add_member
             if request.method == "PUT"
@@ -310,11 +306,11 @@ class GuestViewSet(ProjectScopedViewSet):
         )
 
     @extend_schema(responses=OpenGuestInvitationSerializer(many=True))
-    def list(self, request, project_pk=None):
+    def list(self, request, **kwargs):
         return Response(self.get_serializer(self.get_queryset(), many=True).data)
 
     @extend_schema(request=None, responses=OpenGuestInvitationSerializer)
-    def revoke(self, request, project_pk=None, pk=None):
+    def revoke(self, request, pk=None, **kwargs):
         # The organization invitations' revoke: the link dies, the event names the project.
         invitation = invitation_revoke(
             actor=Actor.for_request(request), invitation=self.get_object()
@@ -322,7 +318,7 @@ class GuestViewSet(ProjectScopedViewSet):
         return Response(self.get_serializer(invitation).data)
 
     @extend_schema(request=GuestInviteSerializer, responses={202: GuestInvitationSerializer})
-    def create(self, request, project_pk=None):
+    def create(self, request, **kwargs):
         params = GuestInviteSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         invitation = services.guest_invite(
@@ -354,11 +350,11 @@ class VisibilityViewSet(ProjectScopedViewSet):
         return Response(ProjectDetailSerializer(project, context={"request": request}).data)
 
     @extend_schema(request=None, responses=ProjectDetailSerializer)
-    def private(self, request, project_pk=None):
+    def private(self, request, **kwargs):
         return self._set(request, Visibility.PRIVATE)
 
     @extend_schema(request=None, responses=ProjectDetailSerializer)
-    def public(self, request, project_pk=None):
+    def public(self, request, **kwargs):
         return self._set(request, Visibility.ORGANIZATION)
 
 
@@ -506,6 +502,6 @@ class AuditEventViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=False, methods=["get"])
-    def export(self, request, organization_pk=None):
+    def export(self, request, **kwargs):
         events = self.filter_queryset(self.get_queryset()).order_by("-created_at", "-id")
         return stream_csv(events)

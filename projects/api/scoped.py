@@ -12,11 +12,15 @@ from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 
 from backoffice.api.identity_serializers import AS_GUEST
+from backoffice.api.paths import ID_OR_SLUG
 from backoffice.api.viewsets import ScopedViewSet
 from backoffice.models import User
 from backoffice.permissions import active_org_roles, is_credential
 
 from ..models import Project
+
+#: The prefix of the routes nested under one project, addressed by id or slug.
+PROJECT_PREFIX = f"Projects/(?P<projectId>{ID_OR_SLUG})"
 
 
 def find_visible_project(user: User, lookup: str) -> Project:
@@ -59,17 +63,12 @@ def guest_context(request, project: Project) -> dict:
 
 
 class ProjectScopedViewSet(ScopedViewSet):
-    """Subclasses scope their queryset with ``self.project``. The URL names the project
-    ``projectId`` (as the OpenAPI paths show it); ``project_pk`` is accepted too."""
-
-    project_lookup_kwargs = ("projectId", "project_pk")
+    """Subclasses scope their queryset with ``self.project``, the ``projectId`` of
+    ``PROJECT_PREFIX``."""
 
     @cached_property
     def project(self) -> Project:
-        lookup = next(
-            self.kwargs[name] for name in self.project_lookup_kwargs if name in self.kwargs
-        )
-        return find_visible_project(self.request.user, lookup)
+        return find_visible_project(self.request.user, self.kwargs["projectId"])
 
     def permission_scope(self) -> Project:
         return self.project

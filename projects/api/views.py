@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from backoffice.actors import Actor
 from backoffice.api.active_org import active_organization
+from backoffice.api.paths import ID_OR_SLUG
 from backoffice.api.viewsets import ScopedViewSet
 from backoffice.roles import Perm
 
@@ -74,7 +75,7 @@ class ProjectViewSet(
     queryset = Project.objects.none()
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = ID_OR_SLUG
     action_perms = {
         "create": Perm.EDIT_PROJECTS,
         "update": Perm.EDIT_PROJECTS,

@@ -85,7 +85,7 @@ class BrandingViewSet(ScopedViewSet):
 
     @cached_property
     def organization(self) -> Organization:
-        return get_object_or_404(Organization, pk=self.kwargs["organization_pk"])
+        return get_object_or_404(Organization, pk=self.kwargs["organizationId"])
 
     def permission_scope(self) -> Organization:
         return self.organization

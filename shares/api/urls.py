@@ -1,27 +1,28 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from backoffice.api.paths import ORGANIZATION_PREFIX as ORGANIZATION
+from projects.api.scoped import PROJECT_PREFIX as PROJECT
+
 from .branding import BrandingViewSet
 from .views import DeployRequestViewSet, DistributionChannelViewSet, PublicVideoShareViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register(
-    r"Projects/(?P<projectId>[^/]+)/distribution-channels",
+    f"{PROJECT}/distribution-channels",
     DistributionChannelViewSet,
     basename="distribution-channel",
 )
 router.register(
-    r"Projects/(?P<projectId>[^/]+)/public-video-shares",
+    f"{PROJECT}/public-video-shares",
     PublicVideoShareViewSet,
     basename="public-video-share",
 )
 router.register(
-    r"Projects/(?P<projectId>[^/]+)/deploy-requests",
+    f"{PROJECT}/deploy-requests",
     DeployRequestViewSet,
     basename="deploy-request",
 )
-
-ORGANIZATION = r"Organizations/(?P<organization_pk>[0-9a-f-]{36})"
 
 urlpatterns = [
     *router.urls,

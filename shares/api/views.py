@@ -12,6 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from backoffice.actors import Actor
+from backoffice.api.paths import any_case
 from backoffice.api.serializers import ProblemSerializer
 from backoffice.roles import Perm
 from credentials.models import ApiCredential
@@ -30,6 +31,9 @@ from .serializers import (
     PublishSerializer,
     RotatedSlugSerializer,
 )
+
+#: ``{channel}``: DEV, STAGING or PROD in any letter case; anything else is a 404.
+CHANNEL = any_case(*Channel.values)
 
 
 def for_caller(request, rows: list) -> list:
@@ -67,7 +71,7 @@ class DistributionChannelViewSet(ProjectScopedViewSet):
     serializer_class = DistributionChannelSerializer
     pagination_class = None
     lookup_field = "channel"
-    lookup_value_regex = "[A-Za-z]+"
+    lookup_value_regex = CHANNEL
     action_perms = {"publish": Perm.PUBLISH_CHANNELS, "unpublish": Perm.PUBLISH_CHANNELS}
     credential_actions = frozenset({"list"})
 
@@ -132,7 +136,7 @@ class PublicVideoShareViewSet(ProjectScopedViewSet):
     serializer_class = PublicVideoShareSerializer
     pagination_class = None
     lookup_field = "channel"
-    lookup_value_regex = "[A-Za-z]+"
+    lookup_value_regex = CHANNEL
     action_perms = {
         "update": Perm.MANAGE_SHARES,
         "disable": Perm.MANAGE_SHARES,

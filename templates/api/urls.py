@@ -1,10 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from projects.api.scoped import PROJECT_PREFIX
+
 from .views import TemplateFileDownloadView, TemplateViewSet
 
 router = SimpleRouter(trailing_slash=False)
-router.register(r"Projects/(?P<projectId>[^/]+)/templates", TemplateViewSet, basename="template")
+router.register(f"{PROJECT_PREFIX}/templates", TemplateViewSet, basename="template")
 
 urlpatterns = [
     *router.urls,

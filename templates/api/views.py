@@ -49,7 +49,6 @@ class TemplateViewSet(
     queryset = Template.objects.none()
     serializer_class = TemplateSerializer
     filterset_class = TemplateFilterSet
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
     action_perms = {
         "upload": Perm.UPLOAD_TEMPLATES,
         "archive": Perm.UPLOAD_TEMPLATES,

@@ -398,13 +398,13 @@ IDENTITY_PATHS = {
     "/api/tokens/{id}/revoke": {"post"},
     "/api/Organizations": {"get"},
     "/api/Organizations/{id}": {"get"},
-    "/api/Organizations/{organization_pk}/members": {"get"},
-    "/api/Organizations/{organization_pk}/members/{user_id}/role": {"put"},
-    "/api/Organizations/{organization_pk}/members/{user_id}/deactivate": {"post"},
-    "/api/Organizations/{organization_pk}/members/{user_id}/reactivate": {"post"},
-    "/api/Organizations/{organization_pk}/invitations": {"get", "post"},
-    "/api/Organizations/{organization_pk}/invitations/{id}/resend": {"post"},
-    "/api/Organizations/{organization_pk}/invitations/{id}/revoke": {"post"},
+    "/api/Organizations/{organizationId}/members": {"get"},
+    "/api/Organizations/{organizationId}/members/{userId}/role": {"put"},
+    "/api/Organizations/{organizationId}/members/{userId}/deactivate": {"post"},
+    "/api/Organizations/{organizationId}/members/{userId}/reactivate": {"post"},
+    "/api/Organizations/{organizationId}/invitations": {"get", "post"},
+    "/api/Organizations/{organizationId}/invitations/{id}/resend": {"post"},
+    "/api/Organizations/{organizationId}/invitations/{id}/revoke": {"post"},
     "/api/invitations/accept": {"post"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
@@ -464,13 +464,13 @@ def test_schema_groups_operations_by_resource_under_capitalised_tags(schema):
         "Files",
         "Embed",
     } <= set(tags)
-    assert "GET /api/Projects/{project_pk}/comments" in tags["Comments"]
+    assert "GET /api/Projects/{projectId}/comments" in tags["Comments"]
     assert (
-        "PUT /api/Organizations/{organization_pk}/user-groups/{id}/members/{user_id}"
+        "PUT /api/Organizations/{organizationId}/user-groups/{id}/members/{userId}"
         in (tags["User groups"])
     )
     assert (
-        "POST /api/Organizations/{organization_pk}/webhooks/{webhook_pk}/deliveries/{id}/"
+        "POST /api/Organizations/{organizationId}/webhooks/{webhookId}/deliveries/{id}/"
         "redeliver" in tags["Webhooks"]
     )
 

@@ -176,11 +176,11 @@ DEVELOPER_WRITES = sorted(
 def test_the_operations_above_developer_include_the_findings():
     findings = {
         ("POST", "/api/Projects/{id}/subprojects"),
-        ("POST", "/api/Projects/{project_pk}/guests"),
+        ("POST", "/api/Projects/{projectId}/guests"),
         ("POST", "/api/credentials"),
-        ("POST", "/api/Projects/{project_pk}/private"),
-        ("PUT", "/api/Projects/{project_pk}/members/{user_id}"),
-        ("PUT", "/api/Projects/{project_pk}/user-groups/{id}"),
+        ("POST", "/api/Projects/{projectId}/private"),
+        ("PUT", "/api/Projects/{projectId}/members/{userId}"),
+        ("PUT", "/api/Projects/{projectId}/user-groups/{id}"),
         ("PUT", "/api/Projects/{projectId}/public-video-shares/{channel}"),
         ("POST", "/api/Projects/{projectId}/distribution-channels/{channel}/publish"),
     }

@@ -84,53 +84,49 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/Organizations"): ANY_USER_READ,
     ("GET", "/api/Organizations/{id}"): ORG_READ,
     ("PATCH", "/api/Organizations/{id}"): ORG_ADMIN_WRITE,
-    ("GET", "/api/Organizations/{organization_pk}/members"): ORG_READ,
-    ("PUT", "/api/Organizations/{organization_pk}/members/{user_id}/role"): ORG_ADMIN_WRITE,
-    ("POST", "/api/Organizations/{organization_pk}/members/{user_id}/deactivate"): (
-        ORG_ADMIN_WRITE
-    ),
-    ("POST", "/api/Organizations/{organization_pk}/members/{user_id}/reactivate"): (
-        ORG_ADMIN_WRITE
-    ),
-    ("GET", "/api/Organizations/{organization_pk}/invitations"): ORG_ADMIN_READ,
-    ("POST", "/api/Organizations/{organization_pk}/invitations"): ORG_ADMIN_WRITE,
-    ("POST", "/api/Organizations/{organization_pk}/invitations/{id}/resend"): ORG_ADMIN_WRITE,
-    ("POST", "/api/Organizations/{organization_pk}/invitations/{id}/revoke"): ORG_ADMIN_WRITE,
-    ("GET", "/api/Organizations/{organization_pk}/audit-events"): ORG_ADMIN_READ,
-    ("GET", "/api/Organizations/{organization_pk}/audit-events/export"): ORG_ADMIN_READ,
+    ("GET", "/api/Organizations/{organizationId}/members"): ORG_READ,
+    ("PUT", "/api/Organizations/{organizationId}/members/{userId}/role"): ORG_ADMIN_WRITE,
+    ("POST", "/api/Organizations/{organizationId}/members/{userId}/deactivate"): (ORG_ADMIN_WRITE),
+    ("POST", "/api/Organizations/{organizationId}/members/{userId}/reactivate"): (ORG_ADMIN_WRITE),
+    ("GET", "/api/Organizations/{organizationId}/invitations"): ORG_ADMIN_READ,
+    ("POST", "/api/Organizations/{organizationId}/invitations"): ORG_ADMIN_WRITE,
+    ("POST", "/api/Organizations/{organizationId}/invitations/{id}/resend"): ORG_ADMIN_WRITE,
+    ("POST", "/api/Organizations/{organizationId}/invitations/{id}/revoke"): ORG_ADMIN_WRITE,
+    ("GET", "/api/Organizations/{organizationId}/audit-events"): ORG_ADMIN_READ,
+    ("GET", "/api/Organizations/{organizationId}/audit-events/export"): ORG_ADMIN_READ,
     # SPEC §9 says "CRUD (OrgAdmin)"; the app lets members read the groups (their names
     # already show in a project's all-users), which we accept: changes stay OrgAdmin-only
-    ("GET", "/api/Organizations/{organization_pk}/user-groups"): ORG_READ,
-    ("POST", "/api/Organizations/{organization_pk}/user-groups"): ORG_ADMIN_WRITE,
-    ("GET", "/api/Organizations/{organization_pk}/user-groups/{id}"): ORG_READ,
-    ("PATCH", "/api/Organizations/{organization_pk}/user-groups/{id}"): ORG_ADMIN_WRITE,
-    ("DELETE", "/api/Organizations/{organization_pk}/user-groups/{id}"): ORG_ADMIN_WRITE,
-    ("PUT", "/api/Organizations/{organization_pk}/user-groups/{id}/members/{user_id}"): (
+    ("GET", "/api/Organizations/{organizationId}/user-groups"): ORG_READ,
+    ("POST", "/api/Organizations/{organizationId}/user-groups"): ORG_ADMIN_WRITE,
+    ("GET", "/api/Organizations/{organizationId}/user-groups/{id}"): ORG_READ,
+    ("PATCH", "/api/Organizations/{organizationId}/user-groups/{id}"): ORG_ADMIN_WRITE,
+    ("DELETE", "/api/Organizations/{organizationId}/user-groups/{id}"): ORG_ADMIN_WRITE,
+    ("PUT", "/api/Organizations/{organizationId}/user-groups/{id}/members/{userId}"): (
         ORG_ADMIN_WRITE
     ),
-    ("DELETE", "/api/Organizations/{organization_pk}/user-groups/{id}/members/{user_id}"): (
+    ("DELETE", "/api/Organizations/{organizationId}/user-groups/{id}/members/{userId}"): (
         ORG_ADMIN_WRITE
     ),
     # webhooks (SPEC §17): OrganizationAdmin
-    ("GET", "/api/Organizations/{organization_pk}/branding"): ORG_READ,
-    ("PUT", "/api/Organizations/{organization_pk}/branding"): ORG_ADMIN_WRITE,
-    ("PATCH", "/api/Organizations/{organization_pk}/branding"): ORG_ADMIN_WRITE,
-    ("PUT", "/api/Organizations/{organization_pk}/branding/logo"): ORG_ADMIN_WRITE,
-    ("DELETE", "/api/Organizations/{organization_pk}/branding/logo"): ORG_ADMIN_WRITE,
-    ("GET", "/api/Organizations/{organization_pk}/webhooks"): ORG_ADMIN_READ,
-    ("POST", "/api/Organizations/{organization_pk}/webhooks"): ORG_ADMIN_WRITE,
-    ("GET", "/api/Organizations/{organization_pk}/webhooks/{id}"): ORG_ADMIN_READ,
-    ("PATCH", "/api/Organizations/{organization_pk}/webhooks/{id}"): ORG_ADMIN_WRITE,
-    ("DELETE", "/api/Organizations/{organization_pk}/webhooks/{id}"): ORG_ADMIN_WRITE,
-    ("GET", "/api/Organizations/{organization_pk}/webhooks/{webhook_pk}/deliveries"): (
+    ("GET", "/api/Organizations/{organizationId}/branding"): ORG_READ,
+    ("PUT", "/api/Organizations/{organizationId}/branding"): ORG_ADMIN_WRITE,
+    ("PATCH", "/api/Organizations/{organizationId}/branding"): ORG_ADMIN_WRITE,
+    ("PUT", "/api/Organizations/{organizationId}/branding/logo"): ORG_ADMIN_WRITE,
+    ("DELETE", "/api/Organizations/{organizationId}/branding/logo"): ORG_ADMIN_WRITE,
+    ("GET", "/api/Organizations/{organizationId}/webhooks"): ORG_ADMIN_READ,
+    ("POST", "/api/Organizations/{organizationId}/webhooks"): ORG_ADMIN_WRITE,
+    ("GET", "/api/Organizations/{organizationId}/webhooks/{id}"): ORG_ADMIN_READ,
+    ("PATCH", "/api/Organizations/{organizationId}/webhooks/{id}"): ORG_ADMIN_WRITE,
+    ("DELETE", "/api/Organizations/{organizationId}/webhooks/{id}"): ORG_ADMIN_WRITE,
+    ("GET", "/api/Organizations/{organizationId}/webhooks/{webhookId}/deliveries"): (
         ORG_ADMIN_READ
     ),
-    ("GET", "/api/Organizations/{organization_pk}/webhooks/{webhook_pk}/deliveries/{id}"): (
+    ("GET", "/api/Organizations/{organizationId}/webhooks/{webhookId}/deliveries/{id}"): (
         ORG_ADMIN_READ
     ),
     (
         "POST",
-        "/api/Organizations/{organization_pk}/webhooks/{webhook_pk}/deliveries/{id}/redeliver",
+        "/api/Organizations/{organizationId}/webhooks/{webhookId}/deliveries/{id}/redeliver",
     ): ORG_ADMIN_WRITE,
     # projects
     ("GET", "/api/Projects"): ANY_USER_READ,
@@ -176,27 +172,27 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/Projects/{projectId}/templates/{id}/archive"): DEV_WRITE,
     ("DELETE", "/api/Projects/{projectId}/templates/{id}"): PM_WRITE,
     # collaboration
-    ("GET", "/api/Projects/{project_pk}/all-users"): ANY_READ,
-    ("GET", "/api/Projects/{project_pk}/comments"): ANY_READ,
-    ("POST", "/api/Projects/{project_pk}/comments"): "1 1 3 A A A A A 4 A A 3",
-    ("GET", "/api/Projects/{project_pk}/comments/{id}"): ANY_READ,
+    ("GET", "/api/Projects/{projectId}/all-users"): ANY_READ,
+    ("GET", "/api/Projects/{projectId}/comments"): ANY_READ,
+    ("POST", "/api/Projects/{projectId}/comments"): "1 1 3 A A A A A 4 A A 3",
+    ("GET", "/api/Projects/{projectId}/comments/{id}"): ANY_READ,
     # the comment is the Viewer's: only its author edits it
-    ("PATCH", "/api/Projects/{project_pk}/comments/{id}"): "1 1 3 A 3 3 3 3 4 3 3 3",
+    ("PATCH", "/api/Projects/{projectId}/comments/{id}"): "1 1 3 A 3 3 3 3 4 3 3 3",
     # …and its author or an OrganizationAdmin deletes it
-    ("DELETE", "/api/Projects/{project_pk}/comments/{id}"): "1 1 3 A 3 3 A A 4 3 3 3",
-    ("POST", "/api/Projects/{project_pk}/guests"): PM_WRITE,
+    ("DELETE", "/api/Projects/{projectId}/comments/{id}"): "1 1 3 A 3 3 A A 4 3 3 3",
+    ("POST", "/api/Projects/{projectId}/guests"): PM_WRITE,
     # the open guest invitations (their e-mails) are for those who manage guests
-    ("GET", "/api/Projects/{project_pk}/guests"): "1 1 A 3 3 A A A 4 A 3 3",
-    ("POST", "/api/Projects/{project_pk}/guests/{id}/revoke"): PM_WRITE,
-    ("GET", "/api/Projects/{project_pk}/history"): ANY_READ,
-    ("GET", "/api/Projects/{project_pk}/members"): ANY_READ,
-    ("PUT", "/api/Projects/{project_pk}/members/{user_id}"): PM_WRITE,
-    ("DELETE", "/api/Projects/{project_pk}/members/{user_id}"): PM_WRITE,
-    ("POST", "/api/Projects/{project_pk}/private"): PM_WRITE,
-    ("POST", "/api/Projects/{project_pk}/public"): PM_WRITE,
-    ("GET", "/api/Projects/{project_pk}/user-groups"): ANY_READ,
-    ("PUT", "/api/Projects/{project_pk}/user-groups/{id}"): PM_WRITE,
-    ("DELETE", "/api/Projects/{project_pk}/user-groups/{id}"): PM_WRITE,
+    ("GET", "/api/Projects/{projectId}/guests"): "1 1 A 3 3 A A A 4 A 3 3",
+    ("POST", "/api/Projects/{projectId}/guests/{id}/revoke"): PM_WRITE,
+    ("GET", "/api/Projects/{projectId}/history"): ANY_READ,
+    ("GET", "/api/Projects/{projectId}/members"): ANY_READ,
+    ("PUT", "/api/Projects/{projectId}/members/{userId}"): PM_WRITE,
+    ("DELETE", "/api/Projects/{projectId}/members/{userId}"): PM_WRITE,
+    ("POST", "/api/Projects/{projectId}/private"): PM_WRITE,
+    ("POST", "/api/Projects/{projectId}/public"): PM_WRITE,
+    ("GET", "/api/Projects/{projectId}/user-groups"): ANY_READ,
+    ("PUT", "/api/Projects/{projectId}/user-groups/{id}"): PM_WRITE,
+    ("DELETE", "/api/Projects/{projectId}/user-groups/{id}"): PM_WRITE,
     # credentials
     ("GET", "/api/credentials"): ANY_READ,
     ("POST", "/api/credentials"): PM_WRITE,
@@ -293,13 +289,12 @@ def world(org, other_org, users, other_admin) -> World:
     thumbnail = default_storage.save(f"projects{FOLDER}matrix.png", ContentFile(b"\x89PNG\r\n"))
     params = {
         "id": "",  # per path, below
-        "organization_pk": str(org.pk),
-        "project_pk": str(project.pk),
+        "organizationId": str(org.pk),
         "projectId": str(project.pk),
         "channel": "DEV",
         "token": file_token(template_file.pk),
         "thumbnail_token": thumbnail_url(thumbnail).rsplit("/", 1)[1],
-        "user_id": str(target.pk),
+        "userId": str(target.pk),
         "project": str(project.pk),
         "token_id": str(admin_token.token.pk),
         "organization": str(org.pk),
@@ -309,7 +304,7 @@ def world(org, other_org, users, other_admin) -> World:
         "invitation": str(invitation.pk),
         "guest_invitation": str(guest_invitation.pk),
         "credential": str(created.credential.pk),
-        "webhook_pk": str(webhook.pk),
+        "webhookId": str(webhook.pk),
         "delivery": str(delivery.pk),
         "deploy": str(deploy.pk),
     }
@@ -319,15 +314,15 @@ def world(org, other_org, users, other_admin) -> World:
             "token": to_accept.link.rsplit("#", 1)[1],
             "password": "a long enough passphrase 42",
         },
-        ("PUT", "/api/Organizations/{organization_pk}/members/{user_id}/role"): {
+        ("PUT", "/api/Organizations/{organizationId}/members/{userId}/role"): {
             "role": "ProjectManager"
         },
-        ("POST", "/api/Organizations/{organization_pk}/invitations"): {
+        ("POST", "/api/Organizations/{organizationId}/invitations"): {
             "email": "someone.else@example.com",
             "role": "Viewer",
         },
-        ("POST", "/api/Organizations/{organization_pk}/user-groups"): {"name": "Reviewers"},
-        ("PATCH", "/api/Organizations/{organization_pk}/user-groups/{id}"): {"name": "Design"},
+        ("POST", "/api/Organizations/{organizationId}/user-groups"): {"name": "Reviewers"},
+        ("PATCH", "/api/Organizations/{organizationId}/user-groups/{id}"): {"name": "Design"},
         ("POST", "/api/Projects"): {"name": "New campaign"},
         ("PUT", "/api/Projects/{id}"): {"name": "Cards Q3"},
         ("PATCH", "/api/Projects/{id}"): {"name": "Cards Q3"},
@@ -340,17 +335,17 @@ def world(org, other_org, users, other_admin) -> World:
         ("PUT", "/api/Projects/{projectId}/public-video-shares/{channel}"): {
             "publicTitle": "Offer for you"
         },
-        ("POST", "/api/Projects/{project_pk}/comments"): {"message": "Nice"},
-        ("PATCH", "/api/Projects/{project_pk}/comments/{id}"): {"message": "Nicer"},
-        ("POST", "/api/Projects/{project_pk}/guests"): {"email": "guest2@example.com"},
-        ("PUT", "/api/Projects/{project_pk}/members/{user_id}"): {"role": "ProjectManager"},
-        ("PUT", "/api/Projects/{project_pk}/user-groups/{id}"): {"role": "Developer"},
+        ("POST", "/api/Projects/{projectId}/comments"): {"message": "Nice"},
+        ("PATCH", "/api/Projects/{projectId}/comments/{id}"): {"message": "Nicer"},
+        ("POST", "/api/Projects/{projectId}/guests"): {"email": "guest2@example.com"},
+        ("PUT", "/api/Projects/{projectId}/members/{userId}"): {"role": "ProjectManager"},
+        ("PUT", "/api/Projects/{projectId}/user-groups/{id}"): {"role": "Developer"},
         ("POST", "/api/credentials"): {"projectId": str(project.pk), "name": "ERP"},
-        ("POST", "/api/Organizations/{organization_pk}/webhooks"): {
+        ("POST", "/api/Organizations/{organizationId}/webhooks"): {
             "url": WEBHOOK_URL,
             "events": ["project.archived"],
         },
-        ("PATCH", "/api/Organizations/{organization_pk}/webhooks/{id}"): {"description": "ERP"},
+        ("PATCH", "/api/Organizations/{organizationId}/webhooks/{id}"): {"description": "ERP"},
         ("PATCH", "/api/Organizations/{id}"): {"requireProdApproval": True},
         ("POST", "/api/Projects/{projectId}/deploy-requests"): {"templateId": str(template.pk)},
         ("POST", "/api/Projects/{projectId}/deploy-requests/{id}/reject"): {"reason": "Later"},
@@ -372,7 +367,7 @@ def id_for(path: str, params: dict[str, str]) -> str:
     if "/deliveries/" in path:
         return params["delivery"]
     if "/webhooks/" in path:
-        return params["webhook_pk"]
+        return params["webhookId"]
     if "/guests/" in path:
         return params["guest_invitation"]
     if "/invitations/" in path:

@@ -1,13 +1,14 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import WebhookDeliveryViewSet, WebhookEndpointViewSet
+from backoffice.api.paths import ORGANIZATION_PREFIX as ORGANIZATION
+from backoffice.api.paths import uuid_kwarg
 
-ORGANIZATION = r"Organizations/(?P<organization_pk>[0-9a-f-]{36})"
+from .views import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register(f"{ORGANIZATION}/webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register(
-    rf"{ORGANIZATION}/webhooks/(?P<webhook_pk>[0-9a-f-]{{36}})/deliveries",
+    f"{ORGANIZATION}/webhooks/{uuid_kwarg('webhookId')}/deliveries",
     WebhookDeliveryViewSet,
     basename="webhook-delivery",
 )

@@ -41,7 +41,7 @@ class WebhookEndpointViewSet(
     @extend_schema(
         request=WebhookEndpointCreateSerializer, responses={201: WebhookEndpointCreatedSerializer}
     )
-    def create(self, request, organization_pk=None):
+    def create(self, request, **kwargs):
         params = WebhookEndpointCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         created = services.webhook_create(
@@ -56,7 +56,7 @@ class WebhookEndpointViewSet(
         return response
 
     @extend_schema(request=WebhookEndpointUpdateSerializer, responses=WebhookEndpointSerializer)
-    def partial_update(self, request, organization_pk=None, pk=None):
+    def partial_update(self, request, pk=None, **kwargs):
         endpoint = self.get_object()
         params = WebhookEndpointUpdateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
@@ -66,7 +66,7 @@ class WebhookEndpointViewSet(
         return Response(WebhookEndpointSerializer(endpoint).data)
 
     @extend_schema(request=None, responses={204: None})
-    def destroy(self, request, organization_pk=None, pk=None):
+    def destroy(self, request, pk=None, **kwargs):
         services.webhook_delete(actor=Actor.for_request(request), endpoint=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -83,7 +83,7 @@ class WebhookDeliveryViewSet(
     @cached_property
     def endpoint(self) -> WebhookEndpoint:
         return get_object_or_404(
-            WebhookEndpoint, organization=self.organization, pk=self.kwargs["webhook_pk"]
+            WebhookEndpoint, organization=self.organization, pk=self.kwargs["webhookId"]
         )
 
     def scoped_queryset(self):
@@ -101,7 +101,7 @@ class WebhookDeliveryViewSet(
 
     @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
     @action(detail=True, methods=["post"])
-    def redeliver(self, request, organization_pk=None, webhook_pk=None, pk=None):
+    def redeliver(self, request, pk=None, **kwargs):
         delivery = get_object_or_404(
             WebhookDelivery.objects.select_related("endpoint"), endpoint=self.endpoint, pk=pk
         )
