@@ -1,0 +1,7 @@
+"""English date formats of the admin (``FORMAT_MODULE_PATH``): Django's, with the time zone
+named after each time (``T``: "UTC", "CET", or the offset, such as "-03", where the zone has
+no abbreviation), since the admin shows times in each viewer's zone
+(``backoffice/time_zones.py``)."""
+
+DATETIME_FORMAT = "N j, Y, P T"
+SHORT_DATETIME_FORMAT = "m/d/Y P T"
