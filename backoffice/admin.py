@@ -31,6 +31,7 @@ from . import admin_display as display
 from . import services
 from .actors import Actor
 from .admin_actions import Noun, confirm_then_run
+from .admin_calendar import CalendarHierarchyAdmin
 from .admin_history import (
     AuditHistoryMixin,
     Names,
@@ -733,7 +734,7 @@ def project_names(ids) -> dict[str, str]:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
+class AuditEventAdmin(CalendarHierarchyAdmin, OrganizationScopedAdmin, ReadOnlyAdmin):
     """The audit trail, read-only: events are written by services and never edited. The
     list filters by organization, project, actor, kind of actor, type and date, and
     exports what it lists as the API's CSV."""

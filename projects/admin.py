@@ -16,6 +16,7 @@ from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin import ServiceAdminMixin, add_refusal
 from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run, run_service
+from backoffice.admin_calendar import CalendarHierarchyAdmin
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_paging import CappedCountAdminMixin
 from backoffice.admin_scoping import managed_organizations
@@ -122,6 +123,7 @@ class TrashedFilter(admin.SimpleListFilter):
 
 @admin.register(Project)
 class ProjectAdmin(
+    CalendarHierarchyAdmin,
     CappedCountAdminMixin,
     ProjectAccessAdmin,
     ServiceDeleteAdmin,
@@ -159,11 +161,8 @@ class ProjectAdmin(
         "status",
         "visibility",
         ("organization", admin.RelatedOnlyFieldListFilter),
-        # A date filter, not ``date_hierarchy``: the hierarchy lists the years (months, days)
-        # that hold projects with a DISTINCT over every filtered row on each page (134 ms at
-        # 100 000 projects); these ranges are computed from the clock.
-        ("created_at", admin.DateFieldListFilter),
     ]
+    date_hierarchy = "created_at"  # drawn from the calendar (CalendarHierarchyAdmin)
     search_fields = ["name", "slug", "job_code"]
     list_select_related = ["organization"]
     # No COUNT(*) over the whole table on every page: neither the unfiltered total nor the

@@ -27,6 +27,7 @@ from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin import ServiceAdminMixin
 from backoffice.admin_actions import confirm_then_run, run_service
+from backoffice.admin_calendar import CalendarHierarchyAdmin
 from backoffice.admin_history import AuditHistoryMixin, AuditHistoryPageMixin
 from backoffice.admin_readonly import ReadOnlyInline, attach_inlines
 from backoffice.admin_scoping import OrganizationScopedAdmin
@@ -433,7 +434,7 @@ class PublicVideoShareAdmin(
 
 
 @admin.register(ShareDailyCount)
-class ShareDailyCountAdmin(ProjectAccessAdmin, admin.ModelAdmin):
+class ShareDailyCountAdmin(CalendarHierarchyAdmin, ProjectAccessAdmin, admin.ModelAdmin):
     """The daily views and CTA clicks of shares, as flushed (read-only: only counting writes
     them)."""
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.admin_actions import ServiceDeleteAdmin, confirm_then_run
+from backoffice.admin_calendar import CalendarHierarchyAdmin
 from backoffice.admin_history import AuditHistoryMixin
 from backoffice.admin_readonly import ReadOnlyAdmin, ReadOnlyInline, attach_inlines
 from backoffice.roles import Perm
@@ -144,6 +145,7 @@ class TemplateFileInline(ReadOnlyInline):
 
 @admin.register(Template)
 class TemplateAdmin(
+    CalendarHierarchyAdmin,
     ProjectAccessAdmin,
     ServiceDeleteAdmin,
     AuditHistoryMixin,

@@ -67,20 +67,57 @@ def test_past_the_cap_the_changelist_says_how_many_at_least(users, org, client, 
     assert page.count('name="_selected_action"') == 5  # every row is still listed
 
 
-def test_the_changelist_filters_by_creation_date(users, org, client):
-    from django.utils import timezone
+def dated(org, name: str, when: str):
+    import datetime as dt
 
     from projects.models import Project
 
-    old = make_project(org, name="Last Year")
-    Project.objects.filter(pk=old.pk).update(created_at=timezone.now() - timezone.timedelta(400))
-    make_project(org, name="This Week")
+    project = make_project(org, name=name)
+    created = dt.datetime.fromisoformat(when).replace(tzinfo=dt.UTC)
+    Project.objects.filter(pk=project.pk).update(created_at=created)
+
+
+def test_the_date_hierarchy_is_the_calendar_between_the_first_and_last_dates(users, org, client):
+    """Issue 18 asks for a date hierarchy on projects, issue 20 for a changelist that reads no
+    more as the table grows: the years, months and days come from one MIN/MAX query."""
+    dated(org, "Spring 2024", "2024-03-05T10:00")
+    dated(org, "Summer 2026", "2026-07-10T10:00")
+    dated(org, "Late Summer 2026", "2026-07-21T10:00")
     client.force_login(users["Owner"])
-    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    since -= timezone.timedelta(days=7)  # as the filter's "Past 7 days" link says it
 
-    response = client.get("/admin/projects/project/", {"created_at__gte": str(since)})
-
+    response, queries = changelist_queries(client)
     page = response.content.decode()
-    assert "This Week" in page
-    assert "Last Year" not in page
+    for year in ("2024", "2025", "2026"):  # 2025 holds none: the calendar, not a DISTINCT
+        assert f"?created_at__year={year}" in page
+    assert not [sql for sql in queries if "DATE_TRUNC" in sql.upper()]
+    assert len([sql for sql in queries if "MIN(" in sql.upper()]) == 1
+
+    response, _ = changelist_queries(client, "/admin/projects/project/?created_at__year=2026")
+    page = response.content.decode()
+    assert "Summer 2026" in page
+    assert "Spring 2024" not in page
+    assert "created_at__month=7" in page
+    assert "created_at__month=6" not in page
+
+    path = "/admin/projects/project/?created_at__year=2026&created_at__month=7"
+    response, _ = changelist_queries(client, path)
+    page = response.content.decode()
+    assert "created_at__day=10" in page
+    assert "created_at__day=21" in page
+    assert "created_at__day=9&" not in page
+    assert "created_at__day=22" not in page
+
+    response, _ = changelist_queries(client, path + "&created_at__day=21")
+    page = response.content.decode()
+    assert "Late Summer 2026" in page
+    assert "Summer 2026</a>" not in page.replace("Late Summer", "")
+
+
+def test_the_audit_log_and_templates_have_the_same_hierarchy(users, org, client):
+    make_project(org, name="Audited")  # its creation is an audit event
+    client.force_login(users["Owner"])
+    response, queries = changelist_queries(client, "/admin/backoffice/auditevent/")
+    assert "created_at__year=" in response.content.decode()
+    for path in ("/admin/backoffice/auditevent/", "/admin/video_templates/template/"):
+        _, queries = changelist_queries(client, path)
+        assert not [sql for sql in queries if "DATE_TRUNC" in sql.upper()]
