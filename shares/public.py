@@ -53,6 +53,7 @@ from .public_urls import LOGO_PATH, logo_path_url
 from .services import logo_folder
 
 API_KEY_HEADER = "X-Percus-Api-Key"
+API_KEY_META = "HTTP_X_PERCUS_API_KEY"
 SLUG_LENGTH = 64  # PublicVideoShare.slug's max_length
 
 
@@ -483,7 +484,8 @@ def embed_manifest(request):
         response["Allow"] = "GET, OPTIONS"
         return response
     ident = client_ident(request)
-    api_key = request.headers.get(API_KEY_HEADER, "").strip()
+    # From META: ``request.headers`` would first copy every header of the request.
+    api_key = request.META.get(API_KEY_META, "").strip()
     handle = request.GET.get("channelHandle", "")
     handle = handle if len(handle) <= 32 else ""
     hot = None
