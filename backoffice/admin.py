@@ -24,7 +24,6 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from . import admin_display as display
@@ -191,9 +190,13 @@ class NewMembershipInline(admin.TabularInline):
 
 
 class OrganizationMembershipInline(MembershipInline):
-    fields = ["user", "role", "active", "deactivated_at"]
-    readonly_fields = ["user", *MembershipInline.readonly_fields]
+    fields = ["member", "role", "active", "deactivated_at"]
+    readonly_fields = ["member", *MembershipInline.readonly_fields]
     verbose_name_plural = "members"
+
+    @admin.display(description="user")
+    def member(self, membership: Membership) -> str:
+        return display.person(membership.user)
 
 
 class OrganizationNewMemberInline(NewMembershipInline):
@@ -507,11 +510,13 @@ class MembershipAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
     """Who holds which role where, across organizations. Roles change on the organization or
     user page (or the API), through ``membership_set_role`` and the member services."""
 
-    list_display = ["user", "organization", "role", "is_active", "created_at"]
+    list_display = ["user_name", "organization", "role", "is_active", "created_at"]
     list_filter = ["role", ("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__email", "user__display_name", "organization__name"]
     list_select_related = ["user", "organization"]
     show_full_result_count = False
+
+    user_name = display.person_column("user")
 
     @admin.display(boolean=True, description="active")
     def is_active(self, membership: Membership) -> bool:
@@ -527,25 +532,25 @@ class ApiTokenAdmin(OrganizationScopedAdmin, AuditHistoryMixin, ReadOnlyAdmin):
     """Shows a token's prefix, never its digest. Tokens are created where their value can
     be shown once (the API, ``create_api_token``), so there is no add page."""
 
+    # When it was revoked, and by whom, is on the change page: the status says it here.
     list_display = [
         "name",
-        "user",
+        "user_name",
         "prefix",
         "scope",
         "status_badge",
-        "expires_at",
-        "last_used_at",
-        "revoked_at",
+        "expires",
+        "last_used",
     ]
     list_filter = [TokenStatusFilter, "scope"]
-    search_fields = ["name", "prefix", "user__email"]
+    search_fields = ["name", "prefix", "user__email", "user__display_name"]
     list_select_related = ["user"]
     show_full_result_count = False
     ordering = ["-created_at", "-id"]
     actions = ["revoke"]
     fields = [
         "name",
-        "user",
+        "user_name",
         "prefix",
         "scope",
         "status_badge",
@@ -553,9 +558,20 @@ class ApiTokenAdmin(OrganizationScopedAdmin, AuditHistoryMixin, ReadOnlyAdmin):
         "expires_at",
         "last_used_at",
         "revoked_at",
-        "revoked_by",
+        "revoked_by_name",
     ]
     readonly_fields = fields
+
+    user_name = display.person_column("user")
+    revoked_by_name = display.person_column("revoked_by", "revoked by")
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, token: ApiToken) -> str:
+        return display.short_datetime(token.expires_at)
+
+    @admin.display(description="last used", ordering="last_used_at")
+    def last_used(self, token: ApiToken) -> str:
+        return display.short_datetime(token.last_used_at)
 
     def has_revoke_permission(self, request) -> bool:
         return request.user.has_perm("backoffice.change_apitoken")
@@ -582,7 +598,9 @@ class ApiTokenAdmin(OrganizationScopedAdmin, AuditHistoryMixin, ReadOnlyAdmin):
             verb="Revoked",
             noun=Noun("token", "tokens"),
             act=lambda token: services.token_revoke(actor=actor, token=token),
-            consequences=lambda token: [f"{token.user}'s token {token.prefix}… stops working."],
+            consequences=lambda token: [
+                f"{token.user.get_full_name()}'s token {token.prefix}… stops working."
+            ],
             refusal=lambda token: "it is already revoked." if token.revoked_at else None,
         )
 
@@ -605,25 +623,30 @@ class InvitationAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
     the single-use link."""
 
     list_display = [
-        "user",
+        "user_name",
         "organization",
         "role",
         "status_badge",
         "sent_count",
         "expires_at",
-        "invited_by",
+        "invited_by_name",
         "created_at",
     ]
     list_filter = [InvitationStatusFilter, "role"]
-    search_fields = ["user__email", "organization__name", "organization__slug"]
+    search_fields = [
+        "user__email",
+        "user__display_name",
+        "organization__name",
+        "organization__slug",
+    ]
     list_select_related = ["user", "organization", "invited_by"]
     ordering = ["-created_at", "-id"]
     fields = [
-        "user",
+        "user_name",
         "organization",
         "role",
         "status_badge",
-        "invited_by",
+        "invited_by_name",
         "sent_count",
         "created_at",
         "expires_at",
@@ -631,6 +654,9 @@ class InvitationAdmin(OrganizationScopedAdmin, ReadOnlyAdmin):
         "revoked_at",
     ]
     readonly_fields = fields
+
+    user_name = display.person_column("user")
+    invited_by_name = display.person_column("invited_by", "invited by")
 
     @admin.display(description="status")
     def status_badge(self, invitation: Invitation) -> str:
@@ -822,16 +848,15 @@ class AuditEventAdmin(CalendarHierarchyAdmin, OrganizationScopedAdmin, ReadOnlyA
         changelist = super().get_changelist_instance(request)
         rows = list(changelist.result_list)
         names = project_names({event.project_id for event in rows if event.project_id})
+        people = Names(rows)  # the people the page's events name, by their names now
         for event in rows:
             event.project_name = names.get(str(event.project_id))
+            event.names = people
         return changelist
 
     @admin.display(description="when", ordering="created_at")
     def when(self, event: AuditEvent) -> str:
-        return format_html(
-            '<span class="nowrap">{}</span>',
-            date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT"),
-        )
+        return display.short_datetime(event.created_at)
 
     @admin.display(description="what happened", ordering="event_type")
     def what(self, event: AuditEvent) -> str:
@@ -866,8 +891,19 @@ class AuditEventAdmin(CalendarHierarchyAdmin, OrganizationScopedAdmin, ReadOnlyA
             for item in event.targets or []
             if item.get("type") not in ("project", "organization")
         ]
+        names = getattr(event, "names", None)
+
+        def label(item) -> str:
+            if names is not None and item.get("type") == "user":
+                return str(names(str(item.get("id"))) or item.get("label") or item.get("id"))
+            return str(item.get("label") or item.get("id"))
+
+        labels = (label(item) for item in items)
+        # A long label (a webhook URL) is cut to the column; the whole of it is its tooltip.
         return (
-            format_html_join(", ", "{}", ((item.get("label") or item.get("id"),) for item in items))
+            format_html_join(
+                ", ", "{}", ((display.truncated(label, narrow=True),) for label in labels)
+            )
             or "—"
         )
 

@@ -10,6 +10,8 @@ from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.db.models import Case, IntegerField, Value, When
 from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
@@ -31,6 +33,68 @@ def chips(values: Iterable[object], empty: str = "—") -> str:
     if not values:
         return empty
     return format_html_join("", '<span class="chip">{}</span>', ((value,) for value in values))
+
+
+def person(user, *, empty: str = "—") -> str:
+    """A person as people name them: the display name, with the e-mail as its tooltip (the
+    e-mail alone when there is no name)."""
+    if user is None:
+        return empty
+    name = getattr(user, "display_name", "") or ""
+    if not name:
+        return format_html('<span class="person">{}</span>', user.email)
+    return format_html('<span class="person" title="{}">{}</span>', user.email, name)
+
+
+def person_label(user) -> str:
+    """A person in a choice or a search result: "Ana Pérez (ana@banco.example)", the e-mail
+    telling apart two people of one name; the e-mail alone when there is no name."""
+    name = getattr(user, "display_name", "") or ""
+    return f"{name} ({user.email})" if name else user.email
+
+
+def person_column(field: str, description: str | None = None):
+    """An admin column or read-only field showing the user in ``field`` by name, e.g.
+    ``requested_by_name = person_column("requested_by")``; sorted by name."""
+
+    def column(self, obj) -> str:
+        return person(getattr(obj, field))
+
+    column.__name__ = f"{field}_name"
+    column.short_description = description or field.replace("_", " ")
+    column.admin_order_field = f"{field}__display_name"
+    return column
+
+
+def truncated(
+    text: str, *, href: str | None = None, code: bool = False, narrow: bool = False
+) -> str:
+    """A long value (a URL, an error) cut to its column with an ellipsis; the whole value
+    is its tooltip, and on the change page."""
+    text = str(text or "")
+    if not text:
+        return "—"
+    inner = format_html("<code>{}</code>", text) if code else text
+    classes = "truncate narrow" if narrow else "truncate"
+    if href:
+        return format_html(
+            '<a class="{}" href="{}" title="{}" target="_blank" rel="noopener">{}</a>',
+            classes,
+            href,
+            text,
+            inner,
+        )
+    return format_html('<span class="{}" title="{}">{}</span>', classes, text, inner)
+
+
+def short_datetime(value) -> str:
+    """A date and time in the list's short form ("12/01/2026 5:41 p.m."), never split."""
+    if value is None:
+        return "—"
+    return format_html(
+        '<span class="nowrap">{}</span>',
+        date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT"),
+    )
 
 
 def human_size(size: int | None) -> str:

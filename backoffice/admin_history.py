@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -23,6 +24,7 @@ from django.utils.text import capfirst
 
 from . import admin_display as display
 from .models import AuditEvent
+from .permissions import active_org_roles
 
 HISTORY_LENGTH = 50
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -64,11 +66,23 @@ class Names:
         self.objects: dict[str, Any] = {}
         models = _models_by_name()
         wanted: set[str] = set()
+        people: set[str] = set()
         for event in events:
             for item in event.targets or []:
                 if item.get("id"):
                     self.labels.setdefault(str(item["id"]), item.get("label") or item["id"])
+                    if item.get("type") == "user":
+                        people.add(str(item["id"]))
             wanted |= set(_uuids(event.changes))
+        # People by the name they go by now (an event's label is the e-mail it was written
+        # with): one query for the users the page names.
+        user_model = models.get("user")
+        if user_model is not None and people:
+            for pk, name in user_model._default_manager.filter(pk__in=people).values_list(
+                "pk", "display_name"
+            ):
+                if name:
+                    self.labels[str(pk)] = name
         if events:
             wanted |= {str(event.project_id) for event in events if event.project_id}
         missing = {value for value in wanted if value not in self.labels}
@@ -77,7 +91,7 @@ class Names:
             if model is None or not missing:
                 continue
             for obj in model._default_manager.filter(pk__in=missing):
-                self.labels[str(obj.pk)] = str(obj)
+                self.labels[str(obj.pk)] = obj.get_full_name() if name == "user" else str(obj)
                 self.objects[str(obj.pk)] = obj
                 missing.discard(str(obj.pk))
 
@@ -159,8 +173,9 @@ def changes_in_words(event: AuditEvent, names: Names) -> str:
     )
 
 
-def targets_in_words(event: AuditEvent, obj) -> str:
-    """What else the event names (the channel, the template…), the object itself left out."""
+def targets_in_words(event: AuditEvent, obj, names: Names | None = None) -> str:
+    """What else the event names (the channel, the template…), the object itself left out;
+    people by their names when ``names`` knows them."""
     models = _models_by_name()
     others = [
         item for item in event.targets or [] if str(item.get("id")) != str(getattr(obj, "pk", ""))
@@ -169,6 +184,8 @@ def targets_in_words(event: AuditEvent, obj) -> str:
     for item in others:
         model = models.get(item.get("type", ""))
         label = item.get("label") or item.get("id")
+        if names is not None and item.get("type") == "user":
+            label = names(str(item.get("id"))) or label
         kind = str(model._meta.verbose_name) if model else item.get("type", "")
         url = None
         if model is not None:
@@ -193,7 +210,7 @@ def history_rows(obj, events: list[AuditEvent] | None = None) -> list[dict[str, 
             "what": event_in_words(event.event_type),
             "event_type": event.event_type,
             "who": actor_in_words(event),
-            "about": targets_in_words(event, obj),
+            "about": targets_in_words(event, obj, names),
             "changes": changes_in_words(event, names),
         }
         for event in events
@@ -266,3 +283,45 @@ class AuditHistoryMixin(AuditHistoryPageMixin):
             *fieldsets,
             ("Audit history", {"classes": ["collapse"], "fields": ["audit_history"]}),
         ]
+
+
+RECENT_ACTIONS = 10
+
+
+def recent_actions(user, limit: int = RECENT_ACTIONS) -> list[dict[str, str]]:
+    """The user's own latest audit events, for the admin index's "Recent actions" (Django's
+    LogEntry there stays empty: every change is audited as an ``AuditEvent`` by its service).
+    Scoped as the user's access is now: the events of organizations where their membership is
+    active, and those of no organization (their own tokens, profile); the Owner's all."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    events = AuditEvent.objects.filter(actor_user=user)
+    if not user.is_superuser:
+        events = events.filter(
+            Q(organization_id__in=list(active_org_roles(user))) | Q(organization__isnull=True)
+        )
+    models = _models_by_name()
+    rows = []
+    for event in events.order_by("-created_at", "-id")[:limit]:
+        item = next(
+            (t for t in event.targets or [] if t.get("type") != "organization"),
+            (event.targets or [{}])[0] if event.targets else {},
+        )
+        label = item.get("label") or ""
+        model = models.get(item.get("type", ""))
+        url = None
+        if model is not None and item.get("id"):
+            try:
+                url = display.admin_url(model(pk=uuid.UUID(str(item["id"]))))
+            except (ValueError, TypeError):
+                url = None
+        rows.append(
+            {
+                "what": event_in_words(event.event_type),
+                "label": label,
+                "url": url or "",
+                "kind": capfirst(str(model._meta.verbose_name)) if model else "",
+                "when": _when(event.created_at),
+            }
+        )
+    return rows

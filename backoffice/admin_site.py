@@ -30,10 +30,12 @@ import math
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
+from .admin_display import person_label
 from .ratelimit import Limit, client_ident
 
 
@@ -103,8 +105,21 @@ class SignInForm(ThrottledLoginMixin, AuthenticationForm):
     """Any active user: guests and members who are not staff sign in here."""
 
 
+class PeopleAutocompleteJsonView(AutocompleteJsonView):
+    """Search results name people as the rest of the admin does (name and e-mail)."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if getattr(obj._meta, "model_name", "") == "user":
+            result["text"] = person_label(obj)
+        return result
+
+
 class StaffAdminSite(admin.AdminSite):
     login_form = ThrottledLoginForm
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        return PeopleAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         response = super().login(request, extra_context)

@@ -143,7 +143,7 @@ class Membership(TimeStampedModel):
         indexes = [models.Index(fields=["organization", "role"])]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.organization} as {self.role}"
+        return f"{self.user.get_full_name()} in {self.organization} as {self.role}"
 
     @property
     def is_active(self) -> bool:
@@ -251,7 +251,7 @@ class Invitation(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.organization}"
+        return f"{self.user.get_full_name()} → {self.organization}"
 
     @property
     def for_guest(self) -> bool:

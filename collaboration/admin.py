@@ -3,6 +3,7 @@ so rules and audit events are the same as the API's; what has no service here is
 
 from django import forms
 from django.contrib import admin
+from django.utils.html import format_html_join
 
 from backoffice import admin_display as display
 from backoffice.actors import Actor
@@ -39,15 +40,15 @@ class CommentAdmin(ProjectAccessAdmin, HistoryMixin, ServiceDeleteAdmin, admin.M
 
     delete_perm = Perm.COMMENT
 
-    list_display = ["short_message", "project", "author", "edited", "created_at"]
+    list_display = ["short_message", "project", "author_name", "edited", "created_at"]
     list_filter = ["edited", ("project__organization", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["message", "author__email", "project__name"]
+    search_fields = ["message", "author__email", "author__display_name", "project__name"]
     list_select_related = ["project", "author"]
     readonly_fields = [
         "project",
-        "author",
+        "author_name",
         "message",
-        "mentioned_users",
+        "mentioned",
         "edited",
         "created_at",
         "updated_at",
@@ -55,6 +56,13 @@ class CommentAdmin(ProjectAccessAdmin, HistoryMixin, ServiceDeleteAdmin, admin.M
     ]
     show_full_result_count = False
     ordering = ["-created_at", "-id"]
+
+    author_name = display.person_column("author")
+
+    @admin.display(description="mentioned")
+    def mentioned(self, comment: Comment) -> str:
+        people = comment.mentioned_users.order_by("display_name", "email")
+        return format_html_join(", ", "{}", ((display.person(user),) for user in people)) or "—"
 
     @admin.display(description="message")
     def short_message(self, comment: Comment) -> str:
@@ -129,7 +137,10 @@ class UserGroupAdmin(
     def members(self, user_group: UserGroup) -> str:
         if not user_group.pk:
             return "—"
-        return display.chips(user.email for user in user_group.group.user_set.order_by("email"))
+        people = user_group.group.user_set.order_by("display_name", "email")
+        return format_html_join(
+            "", '<span class="chip">{}</span>', ((display.person(user),) for user in people)
+        )
 
     def save_model(self, request, obj: UserGroup, form, change: bool) -> None:
         actor = Actor.for_user(request.user)
@@ -185,9 +196,11 @@ class GrantAdmin(ProjectAccessAdmin, ServiceDeleteAdmin, admin.ModelAdmin):
 
 @admin.register(ProjectUserObjectPermission)
 class ProjectUserGrantAdmin(GrantAdmin):
-    list_display = ["user", "project", "role"]
+    list_display = ["user_name", "project", "role"]
     list_select_related = [*GrantAdmin.list_select_related, "user"]
-    search_fields = ["user__email", "content_object__name"]
+    search_fields = ["user__email", "user__display_name", "content_object__name"]
+
+    user_name = display.person_column("user")
 
     def delete_with_service(self, request, obj) -> None:
         project_grant_remove(
@@ -211,8 +224,10 @@ class ProjectCommentInline(ReadOnlyInline):
     """The project's comments on its page, newest first."""
 
     model = Comment
-    fields = ["author", "message", "edited", "created_at"]
+    fields = ["author_name", "message", "edited", "created_at"]
     ordering = ["-created_at"]
+
+    author_name = display.person_column("author")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")

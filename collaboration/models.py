@@ -39,7 +39,8 @@ class Comment(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Comment by {self.author or 'a deleted user'} on {self.project}"
+        author = self.author.get_full_name() if self.author else "a deleted user"
+        return f"Comment by {author} on {self.project}"
 
 
 class UserGroup(TimeStampedModel):

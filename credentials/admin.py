@@ -90,8 +90,8 @@ class ApiCredentialAdmin(
         "project",
         "status_badge",
         "channel_chips",
-        "expires_at",
-        "last_used_at",
+        "expires",
+        "last_used",
     ]
     list_display_links = ["key", "name"]
     list_filter = [CredentialStatusFilter]
@@ -106,13 +106,24 @@ class ApiCredentialAdmin(
         "status_badge",
         "channel_chips",
         "expires_at",
-        "created_by",
+        "created_by_name",
         "created_at",
         "last_used_at",
         "revoked_at",
-        "revoked_by",
+        "revoked_by_name",
     ]
     readonly_fields = fields
+
+    created_by_name = display.person_column("created_by", "created by")
+    revoked_by_name = display.person_column("revoked_by", "revoked by")
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, credential: ApiCredential) -> str:
+        return display.short_datetime(credential.expires_at)
+
+    @admin.display(description="last used", ordering="last_used_at")
+    def last_used(self, credential: ApiCredential) -> str:
+        return display.short_datetime(credential.last_used_at)
 
     @admin.display(description="key", ordering="api_key")
     def key(self, credential: ApiCredential) -> str:

@@ -29,6 +29,7 @@ from .access import deletable, delete_perm
 from .admin_access import ProjectAccessAdmin
 from .admin_grants import GroupGrantInline, UserGrantInline, save_grants
 from .constants import Status
+from .guards import is_read_only
 from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 from .signals import deletion_guards
 from .tree import descendant_ids
@@ -130,9 +131,13 @@ class ProjectAdmin(
     ServiceAdminMixin,
     AuditHistoryMixin,
     GuardedModelAdminMixin,
+    display.ReadOnlyPageMixin,
     admin.ModelAdmin,
 ):
-    """Guardian's raw object-permission pages (``…/permissions/``) are for superusers only;
+    """An archived or trashed project's page is read-only (no Save buttons); its grants are
+    listed, not edited there.
+
+    Guardian's raw object-permission pages (``…/permissions/``) are for superusers only;
     everyone else edits grants in the inlines, through the grant services."""
 
     project_path = ""
@@ -175,23 +180,33 @@ class ProjectAdmin(
         ("References", {"fields": ["job_code", "external_id", "category", "parent"]}),
         (
             "History",
-            {"fields": ["created_by", "created_at", "updated_at", "archived_at", "trashed_at"]},
+            {
+                "fields": [
+                    "created_by_name",
+                    "created_at",
+                    "updated_at",
+                    "archived_at",
+                    "trashed_at",
+                ]
+            },
         ),
     ]
     readonly_fields = [
         "slug",
         "status_badge",
         "parent",
-        "created_by",
+        "created_by_name",
         "created_at",
         "updated_at",
         "archived_at",
         "trashed_at",
     ]
 
+    created_by_name = display.person_column("created_by", "created by")
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.is_archived:
+        if obj is not None and is_read_only(obj):
             # Read-only (comments excepted): shown as text, not as fields that can't be saved.
             editable = (f for f in ProjectAdminForm.Meta.fields if f not in fields)
             return [*fields, *editable, "tag_chips"]
@@ -199,7 +214,7 @@ class ProjectAdmin(
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not obj.is_archived:
+        if obj is None or not is_read_only(obj):
             return fieldsets
         # Read-only tags read as chips, not as the stored JSON list.
         return [

@@ -4,12 +4,14 @@
 from django import forms
 from django.contrib import admin
 
+from backoffice import admin_display as display
 from backoffice.actors import Actor
 from backoffice.roles import Perm
 
 from . import services
 from .access import allows
 from .constants import GRANTABLE_ROLES, ROLE_BY_CODENAME
+from .guards import is_read_only
 from .models import ProjectGroupObjectPermission, ProjectUserObjectPermission
 
 ROLE_CHOICES = [(role.value, role.label) for role in GRANTABLE_ROLES]
@@ -31,6 +33,11 @@ class UserGrantForm(GrantForm):
         model = ProjectUserObjectPermission
         fields = ["user", "role"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:  # the person by name, the e-mail beside it to tell apart
+            self.fields["user"].label_from_instance = display.person_label
+
 
 class GroupGrantForm(GrantForm):
     class Meta:
@@ -48,6 +55,11 @@ class GrantInline(admin.TabularInline):
         return super().get_queryset(request).select_related(self.principal, "permission")
 
     def _manages(self, request, project) -> bool:
+        """Who manages members, on a project that is not read-only: an archived or trashed
+        project's page is read-only as a whole, its grants listed but not edited there
+        (the API's members endpoints still change them)."""
+        if project is not None and is_read_only(project):
+            return False
         if request.user.is_superuser:
             return True
         return project is not None and allows(request.user, Perm.MANAGE_PROJECT_MEMBERS, project)

@@ -23,6 +23,12 @@ def lock_project(project: Project) -> Project:
     )
 
 
+def is_read_only(project: Project) -> bool:
+    """The question ``ensure_writable`` answers, without raising (for pages that show a
+    read-only project without Save buttons)."""
+    return project.is_archived or project.trashed_at is not None
+
+
 def ensure_writable(project: Project, *, doing: str | None = None) -> None:
     """409 unless the project's content may change; ``doing`` names the refused change
     ("publish") for the message."""

@@ -9,7 +9,7 @@ from backoffice.permissions import is_credential
 from backoffice.roles import Role
 
 from .access import role_on
-from .constants import GRANTABLE_ROLES, Status, Visibility, grant_codename
+from .constants import GRANTABLE_ROLES, ROLE_BY_CODENAME, Status, Visibility, grant_codename
 from .querysets import ProjectQuerySet
 
 
@@ -131,6 +131,9 @@ class ProjectUserObjectPermission(UserObjectPermissionBase):
         verbose_name = "project grant to a user"
         verbose_name_plural = "project grants to users"
 
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name()}: {_role_of(self)} on {self.content_object}"
+
 
 class ProjectGroupObjectPermission(GroupObjectPermissionBase):
     """A project grant to a user group (guardian, direct foreign key)."""
@@ -142,3 +145,13 @@ class ProjectGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "project grant to a group"
         verbose_name_plural = "project grants to groups"
+
+    def __str__(self) -> str:
+        return f"{self.group}: {_role_of(self)} on {self.content_object}"
+
+
+def _role_of(grant) -> str:
+    """A grant's role as people name it ("ProjectManager"), not guardian's codename."""
+    codename = grant.permission.codename
+    role = ROLE_BY_CODENAME.get(codename)
+    return role.value if role is not None else codename

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
 from backoffice import admin_dashboard as dashboard
 from backoffice import admin_display as display
@@ -61,8 +62,10 @@ def served_template(row: DistributionChannel) -> str:
 
 class DistributionChannelInline(ReadOnlyInline):
     model = DistributionChannel
-    fields = ["channel", "serves", "published_by", "published_at", "channel_handle"]
+    fields = ["channel", "serves", "published_by_name", "published_at", "channel_handle"]
     verbose_name_plural = "distribution channels (DEV, STAGING, PROD)"
+
+    published_by_name = display.person_column("published_by", "published by")
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("active_template", "published_by")
@@ -78,14 +81,23 @@ class DistributionChannelAdmin(
     ProjectAccessAdmin, AuditHistoryPageMixin, display.ReadOnlyPageMixin, admin.ModelAdmin
 ):
     action_perms = {"unpublish": Perm.PUBLISH_CHANNELS}
-    list_display = ["project", "channel", "serves", "published_by", "published_at"]
+    list_display = ["project", "channel", "serves", "published_by_name", "published_at"]
     list_filter = ["channel"]
     search_fields = ["project__name", "project__slug", "channel_handle"]
     list_select_related = ["project", "active_template", "published_by"]
     show_full_result_count = False
-    fields = ["project", "channel", "serves", "channel_handle", "published_by", "published_at"]
+    fields = [
+        "project",
+        "channel",
+        "serves",
+        "channel_handle",
+        "published_by_name",
+        "published_at",
+    ]
     readonly_fields = fields
     actions = ["unpublish"]
+
+    published_by_name = display.person_column("published_by", "published by")
 
     def get_ordering(self, request):
         return ["project_id", display.channel_order()]  # each project's, in promotion order
@@ -132,14 +144,29 @@ class DistributionChannelAdmin(
 
 
 SHARE_STATUS_COLOURS = {ShareStatus.ENABLED: "#15803d", ShareStatus.DISABLED: "#6b7280"}
+NOT_LIVE_COLOUR = "#b45309"
 
 
 def share_link(share: PublicVideoShare) -> str:
-    return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', share.url)
+    """The public link, cut to its column (the whole link is its tooltip and its target)."""
+    return display.truncated(share.url, href=share.url, narrow=True)
 
 
 def share_status_badge(share: PublicVideoShare) -> str:
-    return display.badge(share.status, SHARE_STATUS_COLOURS.get(share.status, display.GREY))
+    """Green only when the landing page plays: an enabled share that is not live (nothing
+    published on its channel, an archived project, an expired share or credential) reads
+    "Enabled · not live" in amber, the reason as its tooltip."""
+    if not share.is_enabled:
+        return display.badge(share.status, SHARE_STATUS_COLOURS.get(share.status, display.GREY))
+    reason = services.share_not_live_reason(share)
+    if reason is None:
+        return display.badge(share.status, SHARE_STATUS_COLOURS[ShareStatus.ENABLED])
+    return format_html(
+        '<span class="badge" style="background:{}" title="Not live: {}">{}</span>',
+        NOT_LIVE_COLOUR,
+        reason,
+        f"{share.get_status_display()} \u00b7 not live",
+    )
 
 
 class ShareCountsMixin:
@@ -195,7 +222,8 @@ class PublicVideoShareInline(ShareCountsMixin, ReadOnlyInline):
     chart_size = (360, 110)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).order_by(display.channel_order())
+        queryset = super().get_queryset(request).select_related("project", "api_credential")
+        return services.with_served_template(queryset).order_by(display.channel_order())
 
     @admin.display(description="status")
     def status_badge(self, share: PublicVideoShare) -> str:
@@ -236,9 +264,7 @@ class PublicVideoShareAdmin(
         "status_badge",
         "public_title",
         "link",
-        "view_count",
-        "cta_click_count",
-        "updated_at",
+        "views_and_clicks",
     ]
     list_filter = ["status", "channel"]
     search_fields = ["project__name", "project__slug", "public_title", "slug"]
@@ -246,11 +272,25 @@ class PublicVideoShareAdmin(
     def get_ordering(self, request):
         return ["project_id", display.channel_order()]
 
-    list_select_related = ["project"]
+    list_select_related = ["project", "api_credential"]
     show_full_result_count = False
     actions = ["disable", "restore", "rotate_slug"]
     fieldsets = [
-        (None, {"fields": ["project", "channel", "status_badge", "link", "slug"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "project",
+                    "channel",
+                    "status_badge",
+                    "live",
+                    "expires_at",
+                    "has_password",
+                    "link",
+                    "slug",
+                ]
+            },
+        ),
         (
             "Landing page",
             {
@@ -262,8 +302,6 @@ class PublicVideoShareAdmin(
                     "cta_url",
                     "personalization",
                     "api_credential",
-                    "expires_at",
-                    "has_password",
                 ]
             },
         ),
@@ -274,19 +312,27 @@ class PublicVideoShareAdmin(
             {
                 "fields": [
                     "created_at",
-                    "created_by",
+                    "created_by_name",
                     "updated_at",
                     "disabled_at",
-                    "disabled_by",
+                    "disabled_by_name",
                     "restored_at",
-                    "restored_by",
+                    "restored_by_name",
                     "slug_rotated_at",
-                    "slug_rotated_by",
+                    "slug_rotated_by_name",
                 ]
             },
         ),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+
+    created_by_name = display.person_column("created_by", "created by")
+    disabled_by_name = display.person_column("disabled_by", "disabled by")
+    restored_by_name = display.person_column("restored_by", "restored by")
+    slug_rotated_by_name = display.person_column("slug_rotated_by", "slug rotated by")
+
+    def get_queryset(self, request):
+        return services.with_served_template(super().get_queryset(request))
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -351,10 +397,34 @@ class PublicVideoShareAdmin(
             ", and no password is asked" if share.has_password else "",
         )
 
-    @admin.display(description="password", boolean=True)
-    def has_password(self, share: PublicVideoShare) -> bool:
+    @admin.display(description="password")
+    def has_password(self, share: PublicVideoShare) -> str:
         """Whether the landing page asks for a password (never the password)."""
-        return share.has_password
+        if share.has_password:
+            return "Protected: visitors enter the share's password first"
+        return "None: anyone with the link sees the page"
+
+    @admin.display(description="live")
+    def live(self, share: PublicVideoShare) -> str:
+        """Whether the landing page plays now, and if not, why."""
+        reason = services.share_not_live_reason(share)
+        if reason is None:
+            return format_html(
+                "{} the public link plays {}",
+                display.badge("Live", SHARE_STATUS_COLOURS[ShareStatus.ENABLED]),
+                share.channel,
+            )
+        return format_html(
+            "{} {}", display.badge("Not live", NOT_LIVE_COLOUR), capfirst(reason) + "."
+        )
+
+    @admin.display(description="views / CTA clicks")
+    def views_and_clicks(self, share: PublicVideoShare) -> str:
+        return format_html(
+            '<span class="nowrap">{} / {}</span>',
+            self.view_count(share),
+            self.cta_click_count(share),
+        )
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, share: PublicVideoShare) -> str:
@@ -649,28 +719,73 @@ def _extend_registered_admins() -> None:
 _extend_registered_admins()
 
 
+DEPLOY_STATUS_COLOURS = {
+    DeployStatus.PENDING: "#b45309",
+    DeployStatus.APPROVED: "#15803d",
+    DeployStatus.REJECTED: "#b91c1c",
+    DeployStatus.EXPIRED: display.GREY,
+}
+
+
 @admin.register(DeployRequest)
 class DeployRequestAdmin(ProjectAccessAdmin, AuditHistoryMixin, admin.ModelAdmin):
     """Four-eyes PROD deploys: pending ones first, approved or rejected through the same
     services as the API (another ProjectManager+ than the requester)."""
 
     action_perms = {"approve": Perm.PUBLISH_CHANNELS, "reject": Perm.PUBLISH_CHANNELS}
+    # Only PROD deploys need approval, so the channel is on the change page, not a column.
     list_display = [
+        "project",
+        "template",
+        "status_badge",
+        "requested_by_name",
+        "requested_at",
+        "decision",
+    ]
+    list_filter = ["status"]
+    search_fields = [
+        "project__name",
+        "template__name",
+        "requested_by__email",
+        "requested_by__display_name",
+    ]
+    list_select_related = ["project", "template", "requested_by", "decided_by"]
+    fields = [
         "project",
         "channel",
         "template",
-        "status",
-        "requested_by",
+        "status_badge",
+        "requested_by_name",
         "created_at",
         "expires_at",
-        "decided_by",
+        "decided_by_name",
+        "decided_at",
+        "reason",
     ]
-    list_filter = ["status"]
-    search_fields = ["project__name", "template__name", "requested_by__email"]
-    list_select_related = ["project", "template", "requested_by", "decided_by"]
-    fields = [*list_display[:5], "created_at", "expires_at", "decided_by", "decided_at", "reason"]
     readonly_fields = fields
     actions = ["approve", "reject"]
+
+    requested_by_name = display.person_column("requested_by", "requested by")
+    decided_by_name = display.person_column("decided_by", "decided by")
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, deploy: DeployRequest) -> str:
+        return display.badge(deploy.status, DEPLOY_STATUS_COLOURS.get(deploy.status, display.GREY))
+
+    @admin.display(description="requested", ordering="created_at")
+    def requested_at(self, deploy: DeployRequest) -> str:
+        return display.short_datetime(deploy.created_at)
+
+    @admin.display(description="decision")
+    def decision(self, deploy: DeployRequest) -> str:
+        """Who decided and when; for a pending request, when it expires."""
+        if deploy.status == DeployStatus.PENDING:
+            return format_html("expires {}", display.short_datetime(deploy.expires_at))
+        if deploy.decided_by_id is None:
+            return display.short_datetime(deploy.decided_at)
+        return format_html(
+            "{} · {}", display.person(deploy.decided_by), display.short_datetime(deploy.decided_at)
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("status", "-created_at")
@@ -724,7 +839,7 @@ class DeployRequestAdmin(ProjectAccessAdmin, AuditHistoryMixin, admin.ModelAdmin
             act=act,
             consequences=lambda deploy: [
                 f"\u201c{deploy.template}\u201d on PROD of {deploy.project}, requested by "
-                f"{deploy.requested_by or 'the system'}."
+                f"{deploy.requested_by.get_full_name() if deploy.requested_by else 'the system'}."
             ],
             refusal=lambda deploy: self._refusal(request, deploy),
         )

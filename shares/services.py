@@ -499,16 +499,31 @@ _served_template = DistributionChannel.objects.filter(
 ).values("active_template_id")[:1]
 
 
+def with_served_template(queryset):
+    """Shares annotated with what their channel serves, so ``share_is_live`` reads no more."""
+    return queryset.annotate(served_template_id=Subquery(_served_template))
+
+
 def share_is_live(share: PublicVideoShare) -> bool:
     """``live`` (SPEC §16): the share is enabled, its channel shows a template, its project is
     neither archived nor trashed, and its credential, if it names one, is usable on the
     channel. Exactly when the landing page plays (200). Reads ``served_template_id`` when
     annotated (``shares_of``), else one query."""
+    return share_not_live_reason(share) is None
+
+
+def share_not_live_reason(share: PublicVideoShare) -> str | None:
+    """Why the landing page does not play, in words (None when the share is live): the one
+    rule behind ``share_is_live``, worded for the staff admin."""
     project = share.project
-    if not share.is_enabled or project.is_archived or project.trashed_at is not None:
-        return False
+    if not share.is_enabled:
+        return "the share is disabled"
+    if project.trashed_at is not None:
+        return "the project is in the trash"
+    if project.is_archived:
+        return "the project is archived"
     if share.is_expired:
-        return False
+        return "the share has expired"
     if hasattr(share, "served_template_id"):
         served = share.served_template_id
     else:
@@ -518,13 +533,17 @@ def share_is_live(share: PublicVideoShare) -> bool:
             .first()
         )
     if served is None:
-        return False
+        return f"nothing is published on {share.channel}"
     credential = share.api_credential
-    return credential is None or (
-        credential.revoked_at is None
-        and not credential.is_expired
-        and credential.allows_channel(share.channel)
-    )
+    if credential is None:
+        return None
+    if credential.revoked_at is not None:
+        return "its API credential is revoked"
+    if credential.is_expired:
+        return "its API credential has expired"
+    if not credential.allows_channel(share.channel):
+        return f"its API credential is not allowed on {share.channel}"
+    return None
 
 
 def share_counts_flush() -> FlushResult:

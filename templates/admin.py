@@ -177,7 +177,7 @@ class TemplateAdmin(
     fieldsets = [
         (None, {"fields": ["project_link", "name", "version", "kind", "status_badge"]}),
         ("Content", {"fields": ["preview", "poster_preview", "bindings_readable"]}),
-        ("History", {"fields": ["was_production", "created_by", "created_at", "updated_at"]}),
+        ("History", {"fields": ["was_production", "created_by_name", "created_at", "updated_at"]}),
     ]
     readonly_fields = [
         "project_link",
@@ -189,10 +189,12 @@ class TemplateAdmin(
         "poster_preview",
         "bindings_readable",
         "was_production",
-        "created_by",
+        "created_by_name",
         "created_at",
         "updated_at",
     ]
+
+    created_by_name = display.person_column("created_by", "created by")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("files")

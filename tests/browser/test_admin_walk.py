@@ -1,8 +1,10 @@
 """A walk through the staff admin as each role, on the demo data, in a real Chromium at
 1440 by 900: every changelist and change page the role is offered (and, for the Owner, each
 History page and the confirmation pages), each screenshot to ``tests/browser/artifacts/``.
-The walk fails on a page wider than the window, a Content-Security-Policy violation, a
-console error, an uncaught script error or an answer of 400 or more."""
+The walk fails on a page wider than the window, a box inside the content that scrolls
+sideways (a changelist's results, a module, a table wider than its box), a
+Content-Security-Policy violation, a console error, an uncaught script error or an answer
+of 400 or more."""
 
 from io import StringIO
 from pathlib import Path
@@ -33,21 +35,78 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+#: The boxes inside the content that are wider inside than out: a table that scrolls
+#: sideways in its box (Django's ``.results`` scrolls with ``overflow-x: auto``), or spills
+#: out of its module. Each is named by its nearest id or class and the pixels it hides.
+INNER_OVERFLOW = """
+() => {
+  const boxes = document.querySelectorAll(
+    "#content #changelist .results, #content .module, #content table, #content fieldset,"
+    + " #content .form-row, #content .dashboard-card, #content-related"
+  );
+  const found = [];
+  for (const box of boxes) {
+    const hidden = box.scrollWidth - box.clientWidth;
+    if (hidden > 1 && box.clientWidth > 0) {
+      const name = box.id ? `#${box.id}`
+        : box.tagName.toLowerCase() + (box.className ? `.${[...box.classList].join(".")}` : "");
+      const where = box.closest("[id]");
+      found.push(`${where && where !== box ? `#${where.id} ` : ""}${name} hides ${hidden}px`);
+    }
+  }
+  return found;
+}
+"""
 
 
 @pytest.fixture
 def demo(db):
     """The demo data, with more of what the admin lists (a credential, a comment, a group,
-    a token), and every demo member given staff access as the demo gives its admin."""
+    a token, a webhook endpoint and its failed delivery, deploy requests, a STAGING share
+    that is not live), and every demo member given staff access as the demo gives its
+    admin. Values are as long as real ones (URLs, errors, names), so the lists must fit."""
     call_command("load_demo_data", stdout=StringIO())
+    from backoffice.services import token_create
     from collaboration.services import comment_create, user_group_add_member, user_group_create
     from credentials.services import credential_create
     from projects.models import Project
+    from shares.services import deploy_request_create, deploy_request_reject, share_upsert
+    from templates.models import Template
+    from webhooks.constants import EVENT_NAMES
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import delivery_attempt, webhook_create
 
     actor = Actor.system("browser walk")
     project = Project.objects.get(slug="credito-pre-aprobado-q2")
-    credential_create(actor=actor, project=project, name="CRM del banco", channels=["PROD"])
     admin = User.objects.get(email=ROLES["orgadmin"])
+    pm = User.objects.get(email=ROLES["pm"])
+    webhook_create(
+        actor=Actor.for_user(admin),
+        organization=project.organization,
+        url="http://127.0.0.1:9/percus/hooks/banco-andino/production-receiver-endpoint",
+        events=EVENT_NAMES[:7],
+        description="CRM del banco",
+    )
+    credential_create(actor=actor, project=project, name="CRM del banco", channels=["PROD"])
+    for delivery in WebhookDelivery.objects.all():  # nothing listens there: a refused call
+        delivery_attempt(delivery_id=delivery.pk)
+    template = Template.objects.filter(project=project).first()
+    rejected = deploy_request_create(
+        actor=Actor.for_user(pm), project=project, template_id=template.pk
+    )
+    deploy_request_reject(
+        actor=Actor.for_user(admin),
+        request=rejected,
+        reason="El CTA apunta a la página antigua; corríjanlo antes de publicar.",
+    )
+    deploy_request_create(actor=Actor.for_user(pm), project=project, template_id=template.pk)
+    share_upsert(
+        actor=actor,
+        project=project,
+        channel="STAGING",
+        fields={"public_title": "Vista previa para el banco", "password": "staging-secret"},
+    )
+    token_create(actor=actor, user=pm, name="Integración del CRM de marketing (producción)")
     comment_create(
         actor=Actor.for_user(admin), project=project, message="Listo para PROD, revisen el CTA."
     )
@@ -60,7 +119,7 @@ def demo(db):
             actor=actor,
             user=user,
             app_labels=["backoffice", "projects", "video_templates", "shares", "credentials",
-                        "collaboration"],
+                        "collaboration", "webhooks"],
         )  # fmt: skip
 
 
@@ -93,6 +152,8 @@ class Walk:
         overflow = self.page.evaluate(OVERFLOW)
         if overflow > 0:
             self.problems.append(f"{path}: {overflow}px wider than the {WIDTH}px window")
+        for inner in self.page.evaluate(INNER_OVERFLOW):
+            self.problems.append(f"{path}: {inner} (scrolls sideways)")
         shot = f"{self.role}-{name}.png"
         self.page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
         self.shots.append(shot)
@@ -152,7 +213,7 @@ def test_walk_the_admin(role, demo, live_server, chromium):
             walk_confirmations(walk)
     finally:
         context.close()
-    assert walk.problems == []
+    assert walk.problems == [], "\n".join(walk.problems)
 
 
 def walk_confirmations(walk: Walk) -> None:
@@ -196,5 +257,7 @@ def walk_confirmations(walk: Walk) -> None:
         overflow = page.evaluate(OVERFLOW)
         if overflow > 0:
             walk.problems.append(f"{name}: {overflow}px too wide")
+        for inner in page.evaluate(INNER_OVERFLOW):
+            walk.problems.append(f"{name}: {inner} (scrolls sideways)")
         page.screenshot(path=str(ARTIFACTS / f"{walk.role}-{name}.png"), full_page=True)
         walk.shots.append(f"{walk.role}-{name}.png")

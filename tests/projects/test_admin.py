@@ -1,5 +1,8 @@
 import pytest
+from django.contrib.auth.models import Permission
 
+from backoffice.actors import Actor
+from backoffice.roles import Role
 from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +124,30 @@ def test_the_audit_log_and_templates_have_the_same_hierarchy(users, org, client)
     for path in ("/admin/backoffice/auditevent/", "/admin/video_templates/template/"):
         _, queries = changelist_queries(client, path)
         assert not [sql for sql in queries if "DATE_TRUNC" in sql.upper()]
+
+
+def test_an_archived_or_trashed_project_page_offers_no_save(users, org, client):
+    """Read-only for everyone: its fields are text and its grants are listed, not edited, so
+    there is nothing to save (an active project's page still has its Save buttons)."""
+    from projects.services import project_activate, project_archive, project_trash
+    from tests.backoffice.factories import member
+
+    system = Actor.system("tests")
+    active = project_activate(actor=system, project=make_project(org, name="Vigente"))
+    archived = project_archive(actor=system, project=make_project(org, name="Archivado"))
+    trashed = project_trash(actor=system, project=make_project(org, name="Papelera"))
+    manager = member(org, Role.ORGANIZATION_ADMIN, is_staff=True)
+    manager.user_permissions.set(Permission.objects.filter(content_type__app_label="projects"))
+
+    for user in (users["Owner"], manager):
+        client.force_login(user)
+        page = client.get(f"/admin/projects/project/{active.pk}/change/").content.decode()
+        assert 'name="_save"' in page
+        for project in (archived, trashed):
+            response = client.get(f"/admin/projects/project/{project.pk}/change/")
+            assert response.status_code == 200
+            page = response.content.decode()
+            assert 'name="_save"' not in page, (user, project)
+            assert 'name="_continue"' not in page
+            assert 'name="_addanother"' not in page
+            assert 'name="user_grants-MAX_NUM_FORMS" value="0"' in page  # no row to add

@@ -107,6 +107,6 @@ def test_the_share_page_shows_expiry_and_whether_there_is_a_password(staff, org)
     text = page.content.decode()
     assert page.status_code == 200
     assert "Expires at" in text
-    assert 'alt="True"' in text  # the password flag, never the password or its hash
+    assert "Protected: visitors enter the share" in text  # never the password or its hash
     assert "correct horse battery" not in text
     assert share.password_hash not in text

@@ -1,6 +1,8 @@
 """Webhooks in the staff admin: endpoints and their delivery log, scoped to the staff
 member's organizations, with redelivery through the service; secrets never shown."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 
@@ -78,3 +80,39 @@ def test_staff_below_organization_admin_see_no_endpoints_or_deliveries(client, o
     client.force_login(manager)
     assert "/ours" not in client.get("/admin/webhooks/webhookendpoint/").content.decode()
     assert "share.created" not in client.get("/admin/webhooks/webhookdelivery/").content.decode()
+
+
+def test_an_endpoint_page_lists_its_events_as_chips_under_a_url_label(client, staff, org):
+    created = webhook_create(
+        actor=Actor.for_user(staff),
+        organization=org,
+        url=URL,
+        events=["share.disabled", "channel.published"],
+    )
+    client.force_login(staff)
+    text = client.get(f"/admin/webhooks/webhookendpoint/{created.endpoint.pk}/change/")
+    text = text.content.decode()
+    assert '["share.disabled"' not in text  # not the stored JSON list
+    assert "[&quot;" not in text
+    # Chips, in the order the API lists events (channel.published before share.disabled).
+    assert re.search(
+        r'<span class="chip">channel\.published</span><span class="chip">share\.disabled</span>',
+        text,
+    )
+    assert "<label>URL:</label>" in text
+    assert "Url:" not in text
+    assert staff.display_name in text  # "created by", by name
+
+
+def test_the_delivery_log_cuts_long_values_to_their_column(client, staff, org):
+    long_url = "http://127.0.0.1:9/percus/hooks/banco-andino/production-receiver-endpoint"
+    _, delivery = make(org, long_url)
+    error = "Could not connect to the receiver: connection refused by 127.0.0.1 port 9 " * 3
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(error=error[:300], duration_ms=12)
+    client.force_login(staff)
+    text = client.get("/admin/webhooks/webhookdelivery/").content.decode()
+    # The whole value is the tooltip (and on the change page); the column shows its start.
+    assert f'class="truncate narrow" title="{long_url}"' in text
+    assert 'class="truncate narrow" title="Could not connect to the receiver' in text
+    assert '<span class="badge"' in text  # the status as a badge
+    assert "12 ms" in text
