@@ -29,6 +29,7 @@ from .permissions import active_org_roles
 HISTORY_LENGTH = 50
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+EMAIL_TEXT = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def events_about(obj) -> list[AuditEvent]:
@@ -67,6 +68,7 @@ class Names:
         models = _models_by_name()
         wanted: set[str] = set()
         people: set[str] = set()
+        emails: set[str] = set()
         for event in events:
             for item in event.targets or []:
                 if item.get("id"):
@@ -74,6 +76,7 @@ class Names:
                     if item.get("type") == "user":
                         people.add(str(item["id"]))
             wanted |= set(_uuids(event.changes))
+            emails |= set(_uuids(event.changes, EMAIL_TEXT))
         # People by the name they go by now (an event's label is the e-mail it was written
         # with): one query for the users the page names.
         user_model = models.get("user")
@@ -83,6 +86,13 @@ class Names:
             ):
                 if name:
                     self.labels[str(pk)] = name
+        # Some events stored a person as their e-mail (a deploy's requester): by name too.
+        if user_model is not None and emails:
+            for email, name in user_model._default_manager.filter(email__in=emails).values_list(
+                "email", "display_name"
+            ):
+                if name:
+                    self.labels[email] = name
         if events:
             wanted |= {str(event.project_id) for event in events if event.project_id}
         missing = {value for value in wanted if value not in self.labels}
@@ -99,19 +109,20 @@ class Names:
         return self.labels.get(value)
 
 
-def _uuids(value) -> list[str]:
+def _uuids(value, pattern: re.Pattern = UUID_TEXT) -> list[str]:
     if isinstance(value, str):
-        return [value] if UUID_TEXT.match(value) else []
+        return [value] if pattern.match(value) else []
     if isinstance(value, dict):
-        return [found for item in value.values() for found in _uuids(item)]
+        return [found for item in value.values() for found in _uuids(item, pattern)]
     if isinstance(value, list):
-        return [found for item in value for found in _uuids(item)]
+        return [found for item in value for found in _uuids(item, pattern)]
     return []
 
 
-def value_in_words(value, names: Names) -> str:
+def value_in_words(value, names: Names, *, person: bool = False) -> str:
     """A stored value as a sentence reads it: nothing, yes/no, names for ids, lists
-    comma-separated, times in the site's zone."""
+    comma-separated, times in the site's zone; with ``person`` (a field naming who, such as
+    ``requestedBy``), a stored e-mail as that person's name."""
     if value is None or value == "" or value == [] or value == {}:
         return "nothing"
     if value is True:
@@ -125,6 +136,8 @@ def value_in_words(value, names: Names) -> str:
     if isinstance(value, str):
         if UUID_TEXT.match(value):
             return f"“{names(value)}”" if names(value) else value
+        if person and EMAIL_TEXT.match(value):
+            return names(value) or value
         moment = parse_datetime(value) if "T" in value and value[:4].isdigit() else None
         if moment is not None:
             return _when(moment)
@@ -157,7 +170,11 @@ def actor_in_words(event: AuditEvent) -> str:
 
 def changes_in_words(event: AuditEvent, names: Names) -> str:
     rows = [
-        (field_in_words(field), value_in_words(change.get("before"), names), change)
+        (
+            field_in_words(field),
+            value_in_words(change.get("before"), names, person=_names_a_person(field)),
+            value_in_words(change.get("after"), names, person=_names_a_person(field)),
+        )
         for field, change in (event.changes or {}).items()
         if isinstance(change, dict)
     ]
@@ -166,11 +183,13 @@ def changes_in_words(event: AuditEvent, names: Names) -> str:
     return format_html_join(
         "",
         '<div><span class="field">{}</span>: <span class="before">{}</span> → {}</div>',
-        (
-            (field, before, value_in_words(change.get("after"), names))
-            for field, before, change in rows
-        ),
+        rows,
     )
+
+
+def _names_a_person(field: str) -> bool:
+    """``requestedBy``, ``approved_by``…: a field whose value is who did it."""
+    return field.lower().endswith("by")
 
 
 def targets_in_words(event: AuditEvent, obj, names: Names | None = None) -> str:

@@ -148,8 +148,14 @@ NOT_LIVE_COLOUR = "#b45309"
 
 
 def share_link(share: PublicVideoShare) -> str:
-    """The public link, cut to its column (the whole link is its tooltip and its target)."""
-    return display.truncated(share.url, href=share.url, narrow=True)
+    """The public link by its path (``/v/<slug>``, what tells links apart), cut to its
+    column; the whole link is its tooltip and its target."""
+    return format_html(
+        '<a class="truncate narrow" href="{}" title="{}" target="_blank" rel="noopener">{}</a>',
+        share.url,
+        share.url,
+        f"/v/{share.slug}",
+    )
 
 
 def share_status_badge(share: PublicVideoShare) -> str:
@@ -286,7 +292,7 @@ class PublicVideoShareAdmin(
                     "live",
                     "expires_at",
                     "has_password",
-                    "link",
+                    "full_link",
                     "slug",
                 ]
             },
@@ -433,6 +439,10 @@ class PublicVideoShareAdmin(
     @admin.display(description="public link")
     def link(self, share: PublicVideoShare) -> str:
         return share_link(share)
+
+    @admin.display(description="public link")
+    def full_link(self, share: PublicVideoShare) -> str:
+        return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', share.url)
 
     @admin.display(description="personalization data")
     def personalization(self, share: PublicVideoShare) -> str:

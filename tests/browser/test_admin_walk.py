@@ -84,12 +84,10 @@ def demo(db):
         actor=Actor.for_user(admin),
         organization=project.organization,
         url="http://127.0.0.1:9/percus/hooks/banco-andino/production-receiver-endpoint",
-        events=EVENT_NAMES[:7],
+        events=EVENT_NAMES,
         description="CRM del banco",
     )
     credential_create(actor=actor, project=project, name="CRM del banco", channels=["PROD"])
-    for delivery in WebhookDelivery.objects.all():  # nothing listens there: a refused call
-        delivery_attempt(delivery_id=delivery.pk)
     template = Template.objects.filter(project=project).first()
     rejected = deploy_request_create(
         actor=Actor.for_user(pm), project=project, template_id=template.pk
@@ -107,6 +105,8 @@ def demo(db):
         fields={"public_title": "Vista previa para el banco", "password": "staging-secret"},
     )
     token_create(actor=actor, user=pm, name="Integración del CRM de marketing (producción)")
+    for delivery in WebhookDelivery.objects.all():  # nothing listens there: a refused call
+        delivery_attempt(delivery_id=delivery.pk)
     comment_create(
         actor=Actor.for_user(admin), project=project, message="Listo para PROD, revisen el CTA."
     )

@@ -43,6 +43,10 @@ def html(client, url: str) -> str:
     return response.content.decode()
 
 
+def shown_text(page: str) -> str:
+    return re.sub(r"<[^>]+>", " ", page)
+
+
 def cells(page: str, column: str) -> list[str]:
     """The inner HTML of a changelist column's cells."""
     return re.findall(rf'<td class="field-{column}[^"]*">(.*?)</td>', page, re.S)
@@ -79,6 +83,16 @@ def test_deploy_requests_show_status_badges_and_people_by_name(owner_client, org
     assert "Pablo Gestor" in change
     decided = html(owner_client, reverse("admin:shares_deployrequest_change", args=[rejected.pk]))
     assert "Ana Administradora" in decided
+
+    # The audit trail stored the requester as an e-mail: its history names them too.
+    history = html(owner_client, reverse("admin:shares_deployrequest_history", args=[rejected.pk]))
+    assert re.search(
+        r"requested by</span>: <span class=\"before\">nothing</span> → Pablo Gestor", history
+    )
+    assert re.search(
+        r"rejected by</span>: <span class=\"before\">nothing</span> → Ana Administradora", history
+    )
+    assert requester.email not in shown_text(history)
 
 
 def test_a_staging_share_with_nothing_published_is_enabled_but_not_live(owner_client, project):
