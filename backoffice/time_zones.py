@@ -48,7 +48,7 @@ class ViewerTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith(_admin_prefix()):
+        if not request.path.startswith(_admin_prefix()):
             return self.get_response(request)
         zone = zone_named(request.COOKIES.get(TIME_ZONE_COOKIE))
         if zone is None:

@@ -121,3 +121,14 @@ def test_only_staff_who_may_view_the_project_see_the_preview(org, other_org, sha
     no_model_permission.force_login(member(org, Role.ORGANIZATION_ADMIN, is_staff=True))
     assert no_model_permission.get(url).status_code in (403, 404)
     assert not ShareDailyCount.objects.exists()
+
+
+def test_the_preview_of_a_password_protected_share_shows_the_page_behind_it(org):
+    project, _ = published_project(org, name="Protected")
+    share = make_share(project, password="correct horse battery")
+
+    body = staff_of(org).get(preview_url(share)).content.decode()
+
+    assert "Your offer" in body
+    assert 'type="password"' not in body
+    assert not ShareDailyCount.objects.exists()
