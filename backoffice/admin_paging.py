@@ -1,4 +1,5 @@
-"""A changelist paginator that counts up to a cap, as the API's collections do.
+"""What keeps a changelist's cost flat as its table grows: a paginator that counts up to a
+cap, as the API's collections do, and a row checkbox written without a template.
 
 Django's paginator runs ``COUNT(*)`` over the filtered changelist on every page: with a
 million projects that is a scan of the table (bench: 33 ms at 100 000 projects, most of the
@@ -9,7 +10,10 @@ many index entries, whatever the table's size. Past the cap the changelist shows
 
 from functools import cached_property
 
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.paginator import Paginator
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 ADMIN_COUNT_CAP = 10_000
 
@@ -39,3 +43,14 @@ class CappedCountAdminMixin:
 
     paginator = CappedCountPaginator
     show_full_result_count = False
+
+    def action_checkbox(self, obj) -> str:
+        """Django's row checkbox, the same HTML, without rendering a form widget's template
+        for each of the page's rows (a quarter of the changelist's time at 100 rows)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )

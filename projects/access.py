@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import Expression, RawSQL
 
 from backoffice.models import Membership, User
 from backoffice.permissions import active_org_roles, is_credential, org_role
@@ -94,6 +94,62 @@ def granted(user: User, roles: Iterable[Role] = GRANTABLE_ROLES) -> RawSQL:
     return RawSQL(sql, params)  # noqa: S611 - values are parameters
 
 
+class GrantedTo(Expression):
+    """The project (``pk`` of the query's project row) is granted to the user with one of
+    ``roles``, directly or through a group: ``EXISTS`` on the grant tables, probed by the
+    project's id (their ``(content_object_id, …)`` indexes). A condition on each row the
+    query reads, so a list walking its ordering index for a page tests only the rows it
+    reads. Written as one ``EXISTS`` over a ``UNION ALL``, which PostgreSQL cannot turn into
+    a hash of every grant of the user: ``pk IN (granted)`` built one of 50 000 grants for a
+    first page of 30 (bench, guest at 1 000 000 projects)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, user: User, roles: Iterable[Role] = GRANTABLE_ROLES) -> None:
+        super().__init__()
+        self.user, self.roles = user, list(roles)
+        self.project = F("pk")
+
+    def get_source_expressions(self):
+        return [self.project]
+
+    def set_source_expressions(self, exprs) -> None:
+        (self.project,) = exprs
+
+    def as_sql(self, compiler, connection):
+        from django.contrib.auth.models import Permission
+
+        from .models import ProjectGroupObjectPermission, ProjectUserObjectPermission
+
+        project, project_params = compiler.compile(self.project)
+        user_id = _db_id(self.user)
+        user_only = group_only = ""
+        only_params: tuple = ()
+        if not set(self.roles) >= set(GRANTABLE_ROLES):
+            # Only some roles: the grant's permission row names the role by its codename.
+            codenames = tuple(grant_codename(role) for role in self.roles)
+            marks = ", ".join(["%s"] * len(codenames))
+            permissions = (
+                f'SELECT "id" FROM "{Permission._meta.db_table}" WHERE "codename" IN ({marks})'  # noqa: S608 - placeholders only
+            )
+            user_only = f' AND "permission_id" IN ({permissions})'
+            group_only = f' AND g."permission_id" IN ({permissions})'
+            only_params = codenames
+        user_grants = ProjectUserObjectPermission._meta.db_table
+        group_grants = ProjectGroupObjectPermission._meta.db_table
+        sql = f"""EXISTS (
+            SELECT 1 FROM "{user_grants}"
+            WHERE "content_object_id" = {project} AND "user_id" = %s{user_only}
+            UNION ALL
+            SELECT 1 FROM "{group_grants}" g
+            JOIN "{User.groups.through._meta.db_table}" ug ON ug."group_id" = g."group_id"
+            WHERE g."content_object_id" = {project} AND ug."user_id" = %s{group_only}
+        )"""  # noqa: S608 - only table names and Django's own column SQL are interpolated
+        params = (*project_params, user_id, *only_params, *project_params, user_id, *only_params)
+        return sql, params
+
+
 def left_organizations(user: User) -> RawSQL:
     """The organizations where the user's membership is deactivated."""
     sql = f"""
@@ -134,12 +190,12 @@ class Holds:
         seen = Q(visibility=Visibility.ORGANIZATION) | Q(created_by=user)
         enough = [grantable for grantable in GRANTABLE_ROLES if grantable.rank >= role.rank]
         if member_of and len(enough) < len(GRANTABLE_ROLES):
-            seen |= Q(pk__in=granted(user))  # a lower grant shows a Private project
+            seen |= Q(GrantedTo(user))  # a lower grant shows a Private project
         self.by_role = Q(organization_id__in=self.admin_of) | Q(seen, organization_id__in=member_of)
         if enough:
             # Deactivation takes away everything in that organization, grants included.
             self.granted, self.left = granted(user, enough), left_organizations(user)
-            self.by_grant = Q(pk__in=self.granted) & ~Q(organization_id__in=self.left)
+            self.by_grant = Q(GrantedTo(user, enough)) & ~Q(organization_id__in=self.left)
             if role.rank > GUEST_ROLE_CAP.rank:
                 # Above a guest's cap a grant counts only inside one's own organizations.
                 self.by_grant &= Q(organization_id__in=list(active))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from guardian.admin import GuardedModelAdminMixin
@@ -91,6 +91,20 @@ class ProjectAdminForm(forms.ModelForm):
         return cleaned
 
 
+class OrganizationFilter(admin.RelatedFieldListFilter):
+    """The organizations holding a project the user sees, as ``RelatedOnlyFieldListFilter``
+    lists them, but asked organization by organization (``EXISTS``, one index probe each):
+    the stock filter reads ``DISTINCT organization_id`` over every project (135 ms at
+    1 000 000 projects, on every page of the changelist)."""
+
+    def field_choices(self, field, request, model_admin):
+        projects = model_admin.get_queryset(request).order_by()
+        holding = Organization.objects.filter(
+            Exists(projects.filter(organization=OuterRef("pk")))
+        ).order_by(*(Organization._meta.ordering or ["name"]))
+        return [(organization.pk, str(organization)) for organization in holding]
+
+
 class TrashedFilter(admin.SimpleListFilter):
     """Live projects by default; the trash, or everything, on demand."""
 
@@ -165,7 +179,7 @@ class ProjectAdmin(
         TrashedFilter,
         "status",
         "visibility",
-        ("organization", admin.RelatedOnlyFieldListFilter),
+        ("organization", OrganizationFilter),
     ]
     date_hierarchy = "created_at"  # drawn from the calendar (CalendarHierarchyAdmin)
     search_fields = ["name", "slug", "job_code"]

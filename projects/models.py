@@ -130,6 +130,13 @@ class ProjectUserObjectPermission(UserObjectPermissionBase):
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = "project grant to a user"
         verbose_name_plural = "project grants to users"
+        # ``access.GrantedTo`` probes a project's grants by the project and the user (an
+        # index-only lookup for each project a list reads); ``access.granted`` lists a
+        # user's granted projects from the index alone (the split count, deep pages).
+        indexes = [
+            models.Index(fields=["content_object", "user"], name="project_user_grant_probe"),
+            models.Index(fields=["user", "content_object"], name="project_user_grant_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name()}: {_role_of(self)} on {self.content_object}"
@@ -145,6 +152,10 @@ class ProjectGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = "project grant to a group"
         verbose_name_plural = "project grants to groups"
+        indexes = [
+            models.Index(fields=["content_object", "group"], name="project_group_grant_probe"),
+            models.Index(fields=["group", "content_object"], name="project_group_grant_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group}: {_role_of(self)} on {self.content_object}"

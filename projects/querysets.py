@@ -4,6 +4,7 @@ the access rule of ``projects.access``, in the same SQL query as the page."""
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, models
 from django.db.models import F, Func, Q, Value
+from django.db.models.expressions import RawSQL
 
 from backoffice.models import User
 from backoffice.roles import Perm, least_role_for
@@ -41,6 +42,11 @@ class SearchText(Func):
         for field in fields[1:]:
             parts += [separator, field]
         super().__init__(*parts)
+
+
+#: From this offset on, a split visibility pages by ``page_keys``: below it, walking the
+#: newest-first index reads fewer rows than taking every grant apart.
+DEEP_OFFSET = 1_000
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -97,19 +103,67 @@ class ProjectQuerySet(models.QuerySet):
         rest = (
             projects.filter(_AnyOf(F("pk"), granted))
             .exclude(organization_id__in=left)
-            .exclude(by_role)[: cap + 1]
+            .exclude(by_role)
         )
         first_sql, first_params = self._count_sql(first, "role_part")
-        rest_sql, rest_params = self._count_sql(rest, "grant_part")
-        # The second count is an uncorrelated subquery (an InitPlan): PostgreSQL runs it only
-        # when the ELSE branch needs it.
+        rest_sql, rest_params = self._rows_sql(rest)
+        # The grants are counted only up to what the first part leaves to the cap (``LIMIT``
+        # of an uncorrelated subquery on the CTE): a guest with 9 000 projects by role and
+        # 50 000 by grant has 1 001 of them looked up, not 10 001. The second count is an
+        # InitPlan: PostgreSQL runs it only when the ELSE branch needs it.
         sql = f"""
-            SELECT CASE WHEN role.n > %s THEN role.n ELSE role.n + ({rest_sql}) END
-            FROM ({first_sql}) AS role
+            WITH role AS ({first_sql})
+            SELECT CASE WHEN role.n > %s THEN role.n ELSE role.n + (
+                SELECT COUNT(*) FROM (
+                    {rest_sql} LIMIT (SELECT GREATEST(%s - n, 0) FROM role)
+                ) AS grant_part
+            ) END
+            FROM role
         """  # noqa: S608 - only SQL Django compiled is interpolated; values are parameters
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, (cap, *rest_params, *first_params))
+            cursor.execute(sql, (*first_params, cap, *rest_params, cap + 1))
             return cursor.fetchone()[0]
+
+    def page_keys(self, offset: int, limit: int) -> RawSQL | None:
+        """The primary keys of rows ``offset`` to ``offset + limit`` of a deep page, as a
+        subquery, when the visibility is split as for ``count_capped`` (PostgreSQL, newest
+        first); None to page as usual. Walking the newest-first index and testing each row
+        reads ``offset / share`` rows: 600 000 for page 1 000 of a guest who sees 5% of a
+        million projects by grants (2.9 s). Taken apart, the first ``offset + limit`` rows
+        of each part come from its own index (the organization's, or the grants' ids looked
+        up in the primary key) and are merged; the page's rows are then read by key."""
+        parts = getattr(self, "_visibility", None)
+        if parts is None or offset < DEEP_OFFSET or connections[self.db].vendor != "postgresql":
+            return None
+        if tuple(self.query.order_by or self.model._meta.ordering) != ("-created_at", "-id"):
+            return None
+        by_role, granted, left = parts
+        keys = self.values_list("pk", "created_at")
+        first = keys.filter(by_role)[: offset + limit]
+        rest = (
+            keys.filter(_AnyOf(F("pk"), granted))
+            .exclude(organization_id__in=left)
+            .exclude(by_role)[: offset + limit]
+        )
+        nothing = "SELECT NULL::uuid, NULL::timestamptz WHERE FALSE"
+        first_sql, first_params = self._rows_sql(first, nothing)
+        rest_sql, rest_params = self._rows_sql(rest, nothing)
+        sql = f"""
+            SELECT page.id FROM (({first_sql}) UNION ALL ({rest_sql})) AS page (id, created_at)
+            ORDER BY page.created_at DESC, page.id DESC OFFSET %s LIMIT %s
+        """  # noqa: S608 - only SQL Django compiled is interpolated; values are parameters
+        return RawSQL(sql, (*first_params, *rest_params, offset, limit))  # noqa: S611
+
+    def _rows_sql(
+        self, part: "ProjectQuerySet", nothing: str = "SELECT 1 WHERE FALSE"
+    ) -> tuple[str, tuple]:
+        """The part's SQL, or ``nothing`` (no row, the same columns) when the part can match
+        nothing (e.g. no organization role at all)."""
+        try:
+            sql, params = part.query.get_compiler(self.db).as_sql()
+        except EmptyResultSet:
+            return nothing, ()
+        return sql, tuple(params)
 
     def _count_sql(self, part: "ProjectQuerySet", alias: str) -> tuple[str, tuple]:
         """``SELECT COUNT(*) AS n FROM (part)``, or ``SELECT 0`` when the part can match

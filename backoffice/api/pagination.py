@@ -53,7 +53,8 @@ def _page(queryset: QuerySet, offset: int, limit: int) -> QuerySet:
     of every row it skips (bench, page 1 000 of 100 000 projects)."""
     if not offset:
         return queryset[:limit]
-    page = queryset.values("pk")[offset : offset + limit]
+    keys = queryset.page_keys(offset, limit) if hasattr(queryset, "page_keys") else None
+    page = keys if keys is not None else queryset.values("pk")[offset : offset + limit]
     return queryset.filter(pk__in=page)
 
 

@@ -151,3 +151,35 @@ def test_an_archived_or_trashed_project_page_offers_no_save(users, org, client):
             assert 'name="_continue"' not in page
             assert 'name="_addanother"' not in page
             assert 'name="user_grants-MAX_NUM_FORMS" value="0"' in page  # no row to add
+
+
+def test_the_row_checkbox_is_django_s(users, org, client):
+    from django.contrib import admin
+    from django.contrib.admin import ModelAdmin
+
+    from projects.models import Project
+
+    project = make_project(org, name='A "quoted" <name> & more')
+    project_admin = admin.site._registry[Project]
+
+    assert project_admin.action_checkbox(project) == ModelAdmin.action_checkbox(
+        project_admin, project
+    )
+
+
+def test_the_organization_filter_lists_the_organizations_holding_a_project(
+    users, org, other_org, client
+):
+    """Asked organization by organization (EXISTS), not by a DISTINCT over every project."""
+    from tests.backoffice.factories import OrganizationFactory
+
+    make_project(org, name="Ours")
+    empty = OrganizationFactory(name="Zeta Empty")
+    client.force_login(users["Owner"])
+
+    response, queries = changelist_queries(client)
+
+    page = response.content.decode()
+    assert f"organization__id__exact={org.pk}" in page
+    assert f"organization__id__exact={empty.pk}" not in page
+    assert not [sql for sql in queries if "SELECT DISTINCT" in sql.upper()]

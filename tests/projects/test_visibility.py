@@ -252,12 +252,8 @@ def test_the_owner_can_narrow_to_any_organization(org, other_org, users, client_
     assert [item["id"] for item in response.json()["items"]] == [str(ours.pk)]
 
 
-@pytest.mark.parametrize("cap", [1, 3, 100])
-def test_the_capped_count_counts_exactly_the_visible_projects(
-    cap, org, other_org, users, deactivated
-):
-    """``count_capped`` counts the organization part and the grants part separately; they
-    must add up to the visible projects, each once, whatever the cap."""
+def _mixed_visibility(org, other_org, users, deactivated) -> list:
+    """Projects seen by role, by grant, by group, twice over, or not at all; the users."""
     creator = users["ProjectManager"]
     guest = member(other_org, Role.VIEWER)
     in_group = member(other_org, Role.VIEWER)
@@ -280,9 +276,61 @@ def test_the_capped_count_counts_exactly_the_visible_projects(
 
     outsider = UserFactory()  # no organization at all: sees its grant only
     grant(open_granted, Role.VIEWER, user=outsider)
+    return [guest, in_group, creator, deactivated, outsider, users["OrganizationAdmin"]]
 
-    for user in (guest, in_group, creator, deactivated, outsider, users["OrganizationAdmin"]):
+
+@pytest.mark.parametrize("cap", [1, 2, 3, 4, 5, 100])
+def test_the_capped_count_counts_exactly_the_visible_projects(
+    cap, org, other_org, users, deactivated
+):
+    """``count_capped`` counts the organization part and the grants part separately (the
+    grants only up to what the first part leaves to the cap); they must add up to the
+    visible projects, each once, whatever the cap."""
+    for user in _mixed_visibility(org, other_org, users, deactivated):
         visible = Project.objects.live().visible_to(user)
         expected = len({project.pk for project in visible})
         counted = visible.count_capped(cap)
         assert counted == expected if expected <= cap else counted > cap, (user, expected)
+
+
+def test_a_deep_page_taken_apart_lists_the_rows_the_index_walk_lists(
+    org, other_org, users, deactivated, monkeypatch
+):
+    """Past ``DEEP_OFFSET`` a split visibility pages by ``page_keys`` (each part's newest
+    rows, merged): every offset gives the rows, in the order, of the plain walk."""
+    from projects import querysets
+
+    for n in range(4):
+        make_project(other_org, name=f"Theirs {n}")
+    users_ = _mixed_visibility(org, other_org, users, deactivated)
+    monkeypatch.setattr(querysets, "DEEP_OFFSET", 1)
+    for user in users_:
+        visible = Project.objects.live().visible_to(user)
+        walk = list(visible.values_list("pk", flat=True))
+        for offset in range(1, len(walk) + 1):
+            for limit in (1, 2, 30):
+                keys = visible.page_keys(offset, limit)
+                expected = walk[offset : offset + limit]
+                if keys is None:  # not split (e.g. an organization admin): paged as usual
+                    continue
+                page = list(visible.filter(pk__in=keys).values_list("pk", flat=True))
+                assert page == expected, (user, offset, limit)
+
+
+def test_a_guest_s_deep_page_through_the_api(org, other_org, users, client_for, monkeypatch):
+    from projects import querysets
+
+    guest = member(other_org, Role.VIEWER)
+    mine = [make_project(other_org, name=f"Ours {n}") for n in range(3)]
+    granted = [make_project(org, name=f"Granted {n}") for n in range(3)]
+    for project in granted:
+        grant(project, Role.VIEWER, user=guest)
+    newest_first = [str(p.pk) for p in sorted(mine + granted, key=lambda p: (p.created_at, p.pk))]
+    newest_first.reverse()
+    monkeypatch.setattr(querysets, "DEEP_OFFSET", 1)
+
+    response = client_for(guest).get("/api/Projects?offset=2&limit=3")
+
+    body = response.json()
+    assert [item["id"] for item in body["items"]] == newest_first[2:5]
+    assert body["total"] == 6
