@@ -174,6 +174,7 @@ def test_the_organization_filter_lists_the_organizations_holding_a_project(
     from tests.backoffice.factories import OrganizationFactory
 
     make_project(org, name="Ours")
+    make_project(other_org, name="Theirs")  # two to choose from, or the filter is hidden
     empty = OrganizationFactory(name="Zeta Empty")
     client.force_login(users["Owner"])
 
@@ -181,5 +182,6 @@ def test_the_organization_filter_lists_the_organizations_holding_a_project(
 
     page = response.content.decode()
     assert f"organization__id__exact={org.pk}" in page
+    assert f"organization__id__exact={other_org.pk}" in page
     assert f"organization__id__exact={empty.pk}" not in page
     assert not [sql for sql in queries if "SELECT DISTINCT" in sql.upper()]
