@@ -11,7 +11,10 @@ from backoffice.errors import InvalidRequest
 from .constants import MAX_TAG_LENGTH, MAX_TAGS, Visibility
 
 # BCP 47 language tag, the common shapes: language[-script][-region][-variant…].
-BCP47 = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$")
+BCP47_PATTERN = r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-[a-zA-Z0-9]{5,8})*$"
+BCP47 = re.compile(BCP47_PATTERN)
+#: What the OpenAPI schema declares for an optional locale: a tag, or empty (no override).
+LOCALE_PATTERN = rf"^$|{BCP47_PATTERN}"
 LOCALE_MESSAGE = "Must be a BCP 47 language tag such as es-CL."
 #: The API's name of each field, for the errors.
 API_NAMES = {"job_code": "jobCode", "external_id": "externalId"}

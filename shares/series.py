@@ -39,7 +39,7 @@ class Day:
 
 def _date(params, name: str, errors: dict) -> dt.date | None:
     value = params.get(name)
-    if value in (None, ""):
+    if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)

@@ -94,7 +94,9 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     @extend_schema(request=OrganizationSettingsSerializer, responses=OrganizationSerializer)
     def partial_update(self, request, pk=None):
         organization = self.get_object()
-        params = OrganizationSettingsSerializer(data=request.data)
+        # PATCH: a field left out is left alone, an empty body changes nothing (the schema's
+        # PatchedOrganizationSettings has no required field).
+        params = OrganizationSettingsSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
         organization = services.organization_update(
             actor=Actor.for_request(request), organization=organization, **params.validated_data

@@ -91,6 +91,15 @@ class AutoSchema(openapi.AutoSchema):
         first = segments[0] if segments else "API"
         return [first[:1].upper() + first[1:].replace("-", " ")]
 
+    def _insert_field_validators(self, field, schema):
+        """A validator with an ``openapi_pattern`` (a rule the server checks with a regular
+        expression) declares it, so the schema admits no value the server refuses."""
+        super()._insert_field_validators(field, schema)
+        for validator in field.validators:
+            pattern = getattr(validator, "openapi_pattern", None)
+            if pattern:
+                schema["pattern"] = pattern
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         errors = dict(_READ_ERRORS)

@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "backoffice.api.pagination.OffsetOrCursorPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["backoffice.api.filtering.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "backoffice.api.schema.AutoSchema",
     "DEFAULT_METADATA_CLASS": "backoffice.api.metadata.ApiMetadata",
     "EXCEPTION_HANDLER": "backoffice.api.errors.problem_exception_handler",

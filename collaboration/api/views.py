@@ -251,11 +251,15 @@ class UserGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiz
 
     @extend_schema(request=UserGroupWriteSerializer, responses=UserGroupSerializer)
     def partial_update(self, request, pk=None, **kwargs):
-        params = UserGroupWriteSerializer(data=request.data)
+        # PATCH: without a name nothing changes (the schema's PatchedUserGroupWrite has no
+        # required field).
+        params = UserGroupWriteSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
-        user_group = services.user_group_rename(
-            actor=Actor.for_request(request), user_group=self.get_object(), **params.validated_data
-        )
+        user_group = self.get_object()
+        if "name" in params.validated_data:
+            user_group = services.user_group_rename(
+                actor=Actor.for_request(request), user_group=user_group, **params.validated_data
+            )
         return Response(self._fresh(user_group))
 
     def destroy(self, request, pk=None, **kwargs):

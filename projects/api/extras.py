@@ -80,7 +80,14 @@ class StatsSerializer(Serializer):
 
 
 def wants_trash(request) -> bool:
-    return request.query_params.get("trashed", "").lower() in ("true", "1", "yes")
+    """``?trashed=true`` or ``false`` (or absent), as the schema's boolean says: any other
+    value is a 400, not a silent "false"."""
+    values = request.query_params.getlist("trashed")
+    if not values:
+        return False
+    if len(values) > 1 or values[0] not in ("true", "false"):
+        raise serializers.ValidationError({"trashed": ["Must be true or false."]})
+    return values[0] == "true"
 
 
 class ProjectExtrasMixin:

@@ -12,7 +12,7 @@ from ..constants import MAX_TAG_LENGTH, MAX_TAGS, Ownership, Visibility
 from ..models import Project
 from ..signals import detail_sections
 from ..thumbnails import thumbnail_urls
-from ..validation import LOCALE_MESSAGE, is_locale
+from ..validation import LOCALE_MESSAGE, LOCALE_PATTERN, is_locale
 
 
 def validate_locale(value: str) -> str:
@@ -20,6 +20,10 @@ def validate_locale(value: str) -> str:
     if not is_locale(value):
         raise serializers.ValidationError(LOCALE_MESSAGE)
     return value
+
+
+#: Declared as the field's ``pattern`` in the schema (``backoffice/api/schema.py``).
+validate_locale.openapi_pattern = LOCALE_PATTERN
 
 
 class ThumbnailsSerializer(Serializer):

@@ -2,9 +2,16 @@
 read as documented (issue 17, found by schemathesis: ``negative_data_rejection``,
 ``positive_data_acceptance``)."""
 
+import json
+import re
+
 import pytest
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
 
 from projects.models import Project
+from tests.collaboration.factories import make_group
+from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -22,3 +29,78 @@ def test_an_empty_organization_id_is_not_an_id(method, users, client_for):
     assert response.status_code == 400, response.content
     assert "organizationId" in response.json()["errors"]
     assert Project.objects.count() == before
+
+
+def test_a_patch_with_no_field_changes_nothing(org, users, client_for):
+    """The schema's ``Patched…`` bodies have no required field; the server asked for
+    ``requireProdApproval`` (organization) and ``name`` (user group): 400 on ``{}``."""
+    admin = client_for(users["OrganizationAdmin"])
+    response = admin.patch(f"/api/Organizations/{org.pk}", {}, format="json")
+    assert response.status_code == 200, response.content
+    group = make_group(org, name="Reviewers")
+    url = f"/api/Organizations/{org.pk}/user-groups/{group.pk}"
+    response = admin.patch(url, {}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Reviewers"
+
+
+@pytest.mark.parametrize("value", ["null", "yes", "1", "", "TRUE"])
+def test_trashed_is_a_boolean(value, users, client_for):
+    """``?trashed=null`` was read as false (200) although the schema says boolean."""
+    client = client_for(users["OrganizationAdmin"])
+    response = client.get(f"/api/Projects?trashed={value}")
+    assert response.status_code == 400
+    assert "trashed" in response.json()["errors"]
+    assert client.get("/api/Projects?trashed=true").status_code == 200
+    assert client.get("/api/Projects?trashed=false").status_code == 200
+
+
+def test_a_typed_query_parameter_with_no_value_is_a_400(org, users, client_for):
+    """django-filter read ``?createdBy=`` as no filter (200 with everything); the schema
+    says ``format: uuid`` (or date-time, a choice …), which "" is not."""
+    client = client_for(users["OrganizationAdmin"])
+    project = make_project(org)
+    for url, name in [
+        ("/api/Projects?createdBy=", "createdBy"),
+        ("/api/Projects?status=", "status"),
+        (f"/api/Projects/{project.pk}/subprojects?createdBy=", "createdBy"),
+        (f"/api/Organizations/{org.pk}/audit-events?projectId=", "projectId"),
+        (f"/api/Organizations/{org.pk}/audit-events?createdAfter=", "createdAfter"),
+        (f"/api/Projects/{project.pk}/stats?to=", "to"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 400, (url, response.status_code)
+        assert name in response.json()["errors"], url
+    # Text filters take "", and ``ordering`` is an array: empty is the empty list.
+    assert client.get("/api/Projects?search=&ordering=").status_code == 200
+
+
+def _schema() -> dict:
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(document))
+
+
+def test_the_schema_declares_the_patterns_the_server_checks():
+    """A locale the server refuses (``"0000"``) and a webhook URL it refuses (``"0"``) were
+    schema-valid strings."""
+    schemas = _schema()["components"]["schemas"]
+    locale = schemas["ProjectWriteRequest"]["properties"]["locale"]
+    assert re.match(locale["pattern"], "es-CL")
+    assert re.match(locale["pattern"], "")
+    assert not re.match(locale["pattern"], "0000")
+    for name in ("WebhookEndpointCreateRequest", "PatchedWebhookEndpointUpdateRequest"):
+        url = schemas[name]["properties"]["url"]
+        assert re.match(url["pattern"], "https://crm.example.com/hooks")
+        assert not re.match(url["pattern"], "0")
+        assert not re.match(url["pattern"], "https://user:pw@crm.example.com/")
+
+
+def test_a_webhook_url_that_is_not_one_is_refused_by_the_serializer(org, users, client_for):
+    admin = client_for(users["OrganizationAdmin"])
+    response = admin.post(
+        f"/api/Organizations/{org.pk}/webhooks",
+        {"url": "0", "events": ["share.created"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "absolute" in response.json()["errors"]["url"][0]

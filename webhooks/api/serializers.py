@@ -1,6 +1,9 @@
 """Webhook endpoint and delivery representations; the payload a receiver gets is
 ``WebhookEvent``. The secret appears only in the create response."""
 
+import re
+
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -54,9 +57,27 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 EVENTS_ERRORS = {"min_length": "Name at least one event.", "max_length": "At most 50 events."}
 
 
+WEBHOOK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]+(:[0-9]+)?([/?#]\S*)?$"
+
+
+def webhook_url_shape(value: str) -> str:
+    """An absolute http(s) URL with a host, as the schema's ``pattern`` says; the services
+    check the rest (https in production, public addresses once resolved)."""
+    if not re.match(WEBHOOK_URL_PATTERN, value):
+        names = "https or http" if settings.WEBHOOK_ALLOW_HTTP else "https"
+        raise serializers.ValidationError(
+            f"Must be an absolute {names} URL, such as https://crm.example.com/hooks."
+        )
+    return value
+
+
+webhook_url_shape.openapi_pattern = WEBHOOK_URL_PATTERN
+
+
 class WebhookEndpointCreateSerializer(Serializer):
     url = serializers.CharField(
         max_length=2000,
+        validators=[webhook_url_shape],
         help_text="https only in production; the host must resolve to public addresses.",
     )
     events = serializers.ListField(
@@ -72,7 +93,7 @@ class WebhookEndpointCreateSerializer(Serializer):
 
 
 class WebhookEndpointUpdateSerializer(Serializer):
-    url = serializers.CharField(max_length=2000, required=False)
+    url = serializers.CharField(max_length=2000, required=False, validators=[webhook_url_shape])
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_NAMES),
         min_length=1,
