@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from .constants import Status, Visibility
@@ -21,7 +20,15 @@ class UUIDOrNullField(forms.UUIDField):
         return super().to_python(value)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+#: What ``UUIDOrNullField`` reads, declared in the schema (a plain string there let a
+#: client send any text and get a 400).
+PARENT_PATTERN = (
+    r"^\s*([nN][uU][lL][lL]|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
+    r"[0-9a-fA-F]{12})?\s*$"
+)
+
+
+@extend_schema_field({"type": "string", "pattern": PARENT_PATTERN})
 class ParentFilter(django_filters.Filter):
     """Sub-projects of one parent (a UUID), or top-level projects (``null``)."""
 

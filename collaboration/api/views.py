@@ -88,10 +88,15 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectSc
 
     @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer)
     def partial_update(self, request, pk=None, **kwargs):
-        params = CommentWriteSerializer(data=request.data)
+        # PATCH: without a message nothing changes (the schema's PatchedCommentWrite has no
+        # required field), but only the author may even do that.
+        params = CommentWriteSerializer(data=request.data, partial=True)
         params.is_valid(raise_exception=True)
+        comment = self.get_object()
         comment = services.comment_edit(
-            actor=Actor.for_request(request), comment=self.get_object(), **params.validated_data
+            actor=Actor.for_request(request),
+            comment=comment,
+            message=params.validated_data.get("message", comment.message),
         )
         return Response(self._fresh(comment))
 

@@ -12,9 +12,9 @@ from pathlib import Path
 #: The path parameters that name the caller's organization or a project of it: fixed to real
 #: ones, so that generated requests reach validation and the handlers instead of a 404 for an
 #: organization that does not exist. Other ids are generated (and come from the links of the
-#: stateful phase). Both spellings, old and new, of each name.
-ORGANIZATION_PARAMS = ("organization_pk", "organizationId")
-PROJECT_PARAMS = ("project_pk", "projectId")
+#: stateful phase).
+ORGANIZATION_PARAMS = ("organizationId",)
+PROJECT_PARAMS = ("projectId",)
 
 
 #: The operations whose schema-valid requests may be refused with 400 (see ``config_toml``).
@@ -29,6 +29,10 @@ STATEFUL_400 = "|".join(
         r"^/api/tokens$",
         r"^/api/credentials$",
         r"/webhooks(/\{[^}]+\})?$",
+        r"/deploy-requests$",
+        r"/publish$",
+        r"/guests$",
+        r"/public-video-shares/\{[^}]+\}$",
     )
 )
 
@@ -38,6 +42,10 @@ class Budget:
     max_examples: int  # per operation, in the fuzzing phase (and per step of the stateful one)
     stateful_steps: int  # steps of each stateful scenario
     seed: int = 2026
+    deterministic: bool = True  # the same cases every run (CI); False: drawn from ``seed``
+    #: The coverage phase (every boundary and every wrong type of every parameter, undeclared
+    #: methods, missing headers: thousands of cases) only on the paths this matches; None: all.
+    coverage_paths: str | None = None
 
 
 def config_toml(*, token: str, organization_id: str, project_id: str, budget: Budget) -> str:
@@ -61,7 +69,7 @@ enabled = true
 
 [generation]
 max-examples = {budget.max_examples}
-deterministic = true
+deterministic = {str(budget.deterministic).lower()}
 # Text is stored in PostgreSQL: a NUL or a lone surrogate is refused with 400 by design
 # (SPEC §16, tests/security/test_unstorable_input.py), so valid strings are UTF-8 text.
 allow-x00 = false
@@ -85,18 +93,32 @@ max-steps = {budget.stateful_steps}
 
 # Refusals no schema can express, where the SPEC asks for 400 on a request whose shape is
 # valid: a state (restore what is not in the trash, unassign a project with no parent, delete
-# a thumbnail or logo there is none of, a parent that does not exist), a file's content (the
-# uploads are validated by content: PNG, Lottie JSON …), the clock (an expiry in the past)
-# and DNS (a webhook host must resolve to an allowed address).
+# a thumbnail or logo there is none of, invite someone who already has access, share a
+# channel that is not published), an id in the body that names nothing in the project (a
+# parent, a template to publish or deploy), a file's content (the uploads are validated by
+# content: PNG, Lottie JSON …), the clock (an expiry in the past) and DNS (a webhook host
+# must resolve to an allowed address).
 [[operations]]
 include-path-regex = '{STATEFUL_400}'
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", 400, 401, 403, 404, 409, 429]
 
+{_coverage_only(budget.coverage_paths)}
 # Revoking tokens would revoke the run's own: every later request would be a 401 and test
 # nothing. The revocation is tested in tests/backoffice/test_tokens.py.
 [[operations]]
 include-path-regex = '^/api/tokens/[^/]+/revoke$'
 enabled = false
+"""
+
+
+def _coverage_only(paths: str | None) -> str:
+    if paths is None:
+        return ""
+    return f"""\
+# The coverage phase on a sample of operations only (the budget of CI).
+[[operations]]
+exclude-path-regex = '{paths}'
+phases.coverage.enabled = false
 """
 
 

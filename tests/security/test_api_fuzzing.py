@@ -17,8 +17,14 @@ from backoffice.models import Organization
 from projects.models import Project
 from tests.security.schemathesis_cli import Budget, findings, run
 
-#: Small enough to keep this file well under two minutes on two loaded cores.
-CI_BUDGET = Budget(max_examples=2, stateful_steps=4)
+#: Small enough to keep this file well under two minutes on two loaded cores: every operation
+#: in the examples, fuzzing and stateful phases, the coverage phase (thousands of cases over
+#: all operations, run by the bench) on a sample of read and write operations.
+CI_BUDGET = Budget(
+    max_examples=2,
+    stateful_steps=4,
+    coverage_paths=r"^/api/Projects$|^/api/tokens$",
+)
 
 
 @pytest.fixture
@@ -47,9 +53,22 @@ def test_schemathesis_finds_nothing(demo, live_server, tmp_path):
     )
     summary = {key: report[key] for key in ("operations", "test_cases", "phases")}
     print(summary)  # the figures, shown with -s or on failure
-    assert findings(report) == [], report["output"][-6000:]
+    output = report["output"]
+    assert findings(report) == [], output[output.find("FAILURES") : output.find("SUMMARY")]
     assert report["stop_reason"] == "completed"
     assert report["operations"]["tested"] >= 90
-    assert all(phase["status"] == "success" for phase in report["phases"].values() if phase)
-    # Authenticated: most operations reached more than a 401/403.
-    assert not report["warnings"].get("missing_auth"), report["warnings"]
+    # The examples phase is skipped: the schema has no examples to replay.
+    phases = {name: phase["status"] for name, phase in report["phases"].items()}
+    assert phases == {
+        "examples": "skip",
+        "coverage": "success",
+        "fuzzing": "success",
+        "stateful": "success",
+    }
+    # Authenticated: only the operations whose credential is not the bearer token (a signed
+    # file link, the embed manifest's API key) answered nothing but 401/403.
+    assert set(report["warnings"].get("missing_auth", [])) <= {
+        "GET /api/files/{token}",
+        "GET /api/thumbnails/{token}",
+        "GET /embed/v1/manifest",
+    }

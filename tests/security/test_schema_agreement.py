@@ -4,13 +4,14 @@ read as documented (issue 17, found by schemathesis: ``negative_data_rejection``
 
 import json
 import re
+from uuid import uuid4
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
 from projects.models import Project
-from tests.collaboration.factories import make_group
+from tests.collaboration.factories import make_comment, make_group
 from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,25 @@ def test_a_webhook_url_that_is_not_one_is_refused_by_the_serializer(org, users, 
     )
     assert response.status_code == 400
     assert "absolute" in response.json()["errors"]["url"][0]
+
+
+def test_an_empty_comment_patch_changes_nothing_and_only_for_the_author(org, users, client_for):
+    project = make_project(org)
+    author = users["ProjectManager"]
+    comment = make_comment(project, author, "First draft")
+    url = f"/api/Projects/{project.pk}/comments/{comment.pk}"
+    response = client_for(author).patch(url, {}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["message"] == "First draft"
+    assert client_for(users["OrganizationAdmin"]).patch(url, {}, format="json").status_code == 403
+
+
+def test_the_schema_declares_what_parent_id_takes(users, client_for):
+    """``parentId`` was a plain string in the schema; the server takes a UUID or ``null``."""
+    parameters = _schema()["paths"]["/api/Projects"]["get"]["parameters"]
+    pattern = next(p for p in parameters if p["name"] == "parentId")["schema"]["pattern"]
+    client = client_for(users["OrganizationAdmin"])
+    for value, valid in [("null", True), (str(uuid4()), True), ("The quick fox", False)]:
+        assert bool(re.match(pattern, value)) is valid
+        response = client.get("/api/Projects", {"parentId": value})
+        assert response.status_code == (200 if valid else 400), value
