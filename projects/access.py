@@ -14,8 +14,9 @@ the project's organization) holds at most ``GUEST_ROLE_CAP`` whatever the grant 
 - ``restrict(projects, user, perm)``: the projects where the user may do ``perm`` (they hold
   the least role allowing it) — the filter of every list, the API's scoping and the admin's
   querysets. It stays inside the one list query: the organization part as
-  ``organization_id IN (…)`` lists from the roles the request loads anyway, the grants as
-  subqueries on the direct-FK grant tables, nothing loaded row by row.
+  ``organization_id IN (…)`` lists from the roles the request loads anyway, the grants as an
+  ``EXISTS`` probe of the direct-FK grant tables for each row the query reads
+  (``GrantedTo``), nothing loaded row by row into Python.
 - ``role_on(user, project)``: the per-object answer, the same condition evaluated on the one
   row (the highest role whose condition it meets): one query, none when the organization
   role alone decides. The API's object checks, the admin's ``has_*_permission`` and actions,
