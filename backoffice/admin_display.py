@@ -88,13 +88,13 @@ def truncated(
 
 
 def short_datetime(value) -> str:
-    """A date and time in the list's short form ("12/01/2026 5:41 p.m."), never split."""
+    """A date and time in the list's short form ("12/01/2026 5:41 p.m. UTC"), which may wrap
+    between the date and the time but never inside either."""
     if value is None:
         return "—"
-    return format_html(
-        '<span class="nowrap">{}</span>',
-        date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT"),
-    )
+    text = date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    day, _, time = text.partition(" ")
+    return format_html('<span class="nowrap">{}</span> <span class="nowrap">{}</span>', day, time)
 
 
 def human_size(size: int | None) -> str:

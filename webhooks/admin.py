@@ -4,7 +4,7 @@ through the API, which shows the signing secret once; the admin never shows a se
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from backoffice import admin_display as display
 from backoffice.actors import Actor
@@ -92,8 +92,7 @@ class WebhookDeliveryAdmin(OrganizationManagedAdmin, ReadOnlyAdmin):
         "event_type",
         "endpoint_url",
         "status_badge",
-        "attempts",
-        "response",
+        "attempts_and_answer",
         "error_excerpt",
     ]
     list_filter = ["status", "event_type"]
@@ -134,13 +133,18 @@ class WebhookDeliveryAdmin(OrganizationManagedAdmin, ReadOnlyAdmin):
     def status_badge(self, delivery: WebhookDelivery) -> str:
         return display.badge(delivery.status, DELIVERY_COLOURS.get(delivery.status, display.GREY))
 
-    @admin.display(description="last answer")
-    def response(self, delivery: WebhookDelivery) -> str:
-        """The receiver's HTTP status and how long it took, e.g. "500 · 120 ms"."""
-        parts = [str(delivery.response_status)] if delivery.response_status else []
+    @admin.display(description="attempts", ordering="attempts")
+    def attempts_and_answer(self, delivery: WebhookDelivery) -> str:
+        """How many attempts, and how the last one went: "2 attempts · 500 · 120 ms"."""
+        count = delivery.attempts
+        parts = [f"{count} attempt{'' if count == 1 else 's'}"]
+        if delivery.response_status:
+            parts.append(str(delivery.response_status))
         if delivery.duration_ms is not None:
             parts.append(f"{delivery.duration_ms} ms")
-        return format_html('<span class="nowrap">{}</span>', " · ".join(parts) or "—")
+        return format_html_join(
+            " · ", '<span class="nowrap">{}</span>', ((part,) for part in parts)
+        )
 
     @admin.display(description="error")
     def error_excerpt(self, delivery: WebhookDelivery) -> str:

@@ -115,4 +115,4 @@ def test_the_delivery_log_cuts_long_values_to_their_column(client, staff, org):
     assert f'class="truncate narrow" title="{long_url}"' in text
     assert 'class="truncate narrow" title="Could not connect to the receiver' in text
     assert '<span class="badge"' in text  # the status as a badge
-    assert "12 ms" in text
+    assert '0 attempts</span> · <span class="nowrap">12 ms' in text
