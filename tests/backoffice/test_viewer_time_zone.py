@@ -67,7 +67,8 @@ def test_without_a_real_zone_times_are_utc_and_say_so(staff, share, cookie):
 
 def test_every_admin_page_tells_the_server_the_browsers_zone(staff, share):
     for url in (reverse("admin:index"), reverse("admin:shares_publicvideoshare_changelist")):
-        assert '<script src="/static/backoffice/timezone.js"></script>' in staff.get(url).text
+        script = '<script src="/static/backoffice/timezone.js" data-path="/admin/"></script>'
+        assert script in staff.get(url).text
     assert "/static/backoffice/timezone.js" in Client().get(reverse("admin:login")).text
 
 
