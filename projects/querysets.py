@@ -5,6 +5,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, models
 from django.db.models import F, Func, Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.where import AND, OR
 
 from backoffice.models import User
 from backoffice.roles import Perm, least_role_for
@@ -65,8 +66,29 @@ class ProjectQuerySet(models.QuerySet):
         # An organization admin's projects fill the capped count by themselves: the split
         # count (``count_capped``) would only cost them the building of a second query.
         split = rule.granted is not None and not rule.admin_of
-        restricted._visibility = (rule.by_role, rule.granted, rule.left) if split else None
+        where = restricted.query.where
+        # Where the rule's condition sits among the query's conditions (filters added later
+        # come after it), so the split parts can leave it out: each part is its own half of
+        # the rule, and testing the whole rule again on each row would only cost a probe.
+        node = len(where.children) - 1 if where.connector == AND and where.children else None
+        restricted._visibility = (rule.by_role, rule.granted, rule.left, node) if split else None
         return restricted
+
+    def _without_rule(self) -> "ProjectQuerySet":
+        """This queryset without the visibility rule's condition (its other filters kept),
+        for the split parts, which are the rule's two halves; itself when that condition
+        cannot be found as ``restrict`` left it."""
+        node = self._visibility[3]
+        base = self.all()
+        base._visibility = None
+        children = base.query.where.children
+        if node is None or base.query.where.connector != AND or node >= len(children):
+            return base
+        rule = children[node]
+        if getattr(rule, "connector", None) != OR or rule.negated:
+            return base
+        del children[node]
+        return base
 
     def visible_to(self, user: User) -> "ProjectQuerySet":
         return self.restrict(user, Perm.VIEW)
@@ -94,11 +116,11 @@ class ProjectQuerySet(models.QuerySet):
         grants looked up in the primary key), and the grants are skipped once the first part
         passes the cap. For a guest who sees 5% of 100 000 projects by grants, this replaces
         a scan of the whole table."""
-        projects = self.order_by().values("pk")
         parts = getattr(self, "_visibility", None)
         if parts is None or connections[self.db].vendor != "postgresql":
-            return projects[: cap + 1].count()
-        by_role, granted, left = parts
+            return self.order_by().values("pk")[: cap + 1].count()
+        by_role, granted, left, _ = parts
+        projects = self._without_rule().order_by().values("pk")
         first = projects.filter(by_role)[: cap + 1]
         rest = (
             projects.filter(_AnyOf(F("pk"), granted))
@@ -137,8 +159,8 @@ class ProjectQuerySet(models.QuerySet):
             return None
         if tuple(self.query.order_by or self.model._meta.ordering) != ("-created_at", "-id"):
             return None
-        by_role, granted, left = parts
-        keys = self.values_list("pk", "created_at")
+        by_role, granted, left, _ = parts
+        keys = self._without_rule().values_list("pk", "created_at")
         first = keys.filter(by_role)[: offset + limit]
         rest = (
             keys.filter(_AnyOf(F("pk"), granted))

@@ -334,3 +334,18 @@ def test_a_guest_s_deep_page_through_the_api(org, other_org, users, client_for, 
     body = response.json()
     assert [item["id"] for item in body["items"]] == newest_first[2:5]
     assert body["total"] == 6
+
+
+def test_the_split_parts_leave_the_whole_rule_out(org, other_org):
+    """Each part is one half of the rule: the rule's ``EXISTS`` is not tested again on rows
+    the part already knows granted (the other filters stay)."""
+    guest = member(other_org, Role.VIEWER)
+    grant(make_project(org, name="Granted"), Role.VIEWER, user=guest)
+    visible = Project.objects.live().visible_to(guest).filter(status="Draft")
+
+    base = str(visible._without_rule().query)
+
+    assert "EXISTS" in str(visible.query)
+    assert "EXISTS" not in base
+    assert "trashed_at" in base
+    assert "status" in base
