@@ -389,13 +389,15 @@ class PublicVideoShareAdmin(
             return "-"
         opts = self.opts
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_preview", args=[quote(share.pk)])
+        plays = share.is_enabled and services.share_not_live_reason(share) is None
         return format_html(
-            '<iframe class="landing-preview" src="{}" title="{}" loading="lazy" '
+            '<iframe class="landing-preview{}" src="{}" title="{}" loading="lazy" '
             'sandbox="{}" '
             'referrerpolicy="no-referrer"></iframe>'
             '<p class="help">The page at {} as it is now, in its language and the '
             "organization\u2019s colours (or the notice customers get instead). Looking at it "
             "here counts no view{}; its CTA opens the stored link in a new tab.</p>",
+            "" if plays else " notice",  # a notice needs no room for a player
             url,
             f"Preview of {share.url}",
             PREVIEW_SANDBOX,

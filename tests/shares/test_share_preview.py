@@ -101,6 +101,8 @@ def test_a_share_customers_cannot_see_previews_as_its_notice(org, share):
 
     body = response.content.decode()
     assert response.status_code == 200  # the frame shows the notice; the page names 410
+    change = staff_of(org).get(reverse("admin:shares_publicvideoshare_change", args=[share.pk]))
+    assert '<iframe class="landing-preview notice"' in change.text  # no room kept for a player
     assert "<h1>Este vídeo não está mais disponível.</h1>" in body
     assert '<p class="status">410</p>' in body
     assert directives(response["Content-Security-Policy"])["frame-ancestors"] == "'self'"
