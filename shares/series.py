@@ -20,6 +20,10 @@ from .models import PublicVideoShare, ShareDailyCount
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+# The dates a query may name: well inside the calendar, so a default range computed from one
+# end (30 days before ``to``, 30 days from ``from``) never leaves it.
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,14 @@ def _date(params, name: str, errors: dict) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         errors[name] = ["Must be a date as YYYY-MM-DD."]
         return None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        errors[name] = [f"Must be a date from {FIRST_DATE} to {LAST_DATE}."]
+        return None
+    return day
 
 
 def date_range(params) -> tuple[dt.date, dt.date]:

@@ -229,10 +229,14 @@ class ProjectExtrasMixin:
             OpenApiParameter(
                 "from",
                 OpenApiTypes.DATE,
-                description="First day of `daily` (default: `to` minus 29 days)",
+                description=(
+                    "First day of `daily` (default: `to` minus 29 days); 2000-01-01 to 2999-12-31"
+                ),
             ),
             OpenApiParameter(
-                "to", OpenApiTypes.DATE, description="Last day of `daily` (default: today, UTC)"
+                "to",
+                OpenApiTypes.DATE,
+                description="Last day of `daily` (default: today, UTC); 2000-01-01 to 2999-12-31",
             ),
         ],
     )

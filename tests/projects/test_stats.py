@@ -211,6 +211,13 @@ def test_daily_series_defaults_to_30_days_and_from_alone_runs_30_days(users, cli
         ("to=2026-13-01", "to"),
         ("from=2026-05-03&to=2026-05-01", "from"),
         ("from=2025-01-01&to=2026-05-01", "to"),
+        # Well-formed dates at the ends of the calendar: the default 30-day range would
+        # leave it (was a 500, OverflowError).
+        ("from=9999-12-31", "from"),
+        ("from=9999-12-20", "from"),
+        ("to=0001-01-05", "to"),
+        ("from=1999-12-31&to=2000-01-05", "from"),
+        ("from=2999-12-01&to=3000-01-01", "to"),
     ],
 )
 def test_a_bad_range_is_400_naming_the_parameter(users, client_for, org, query, field):
