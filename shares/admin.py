@@ -290,7 +290,7 @@ class PublicVideoShareAdmin(
                     "channel",
                     "status_badge",
                     "live",
-                    "expires_at",
+                    "expiry",
                     "has_password",
                     "full_link",
                     "slug",
@@ -411,6 +411,14 @@ class PublicVideoShareAdmin(
         if share.has_password:
             return "Protected: visitors enter the share's password first"
         return "None: anyone with the link sees the page"
+
+    @admin.display(description="expires at")
+    def expiry(self, share: PublicVideoShare) -> str:
+        """When the landing page stops (410), or that it never does."""
+        if share.expires_at is None:
+            return "Never: the link works until the share is disabled"
+        when = date_format(timezone.localtime(share.expires_at), "DATETIME_FORMAT")
+        return f"{when} (expired)" if share.is_expired else when
 
     @admin.display(description="live")
     def live(self, share: PublicVideoShare) -> str:
@@ -936,7 +944,7 @@ def recent_publishes(request):
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                date_format(timezone.localtime(row.published_at), "SHORT_DATETIME_FORMAT"),
+                display.short_datetime(row.published_at),
                 row.channel,
                 served_template(row),
                 display.link(row.project),

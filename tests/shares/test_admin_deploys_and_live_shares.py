@@ -140,3 +140,4 @@ def test_a_staging_share_with_nothing_published_is_enabled_but_not_live(owner_cl
     live_page = html(owner_client, reverse("admin:shares_publicvideoshare_change", args=[live.pk]))
     assert ">Live<" in live_page
     assert "None: anyone with the link sees the page" in live_page
+    assert "Never: the link works until the share is disabled" in live_page
