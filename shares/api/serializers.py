@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from backoffice.api.datetimes import DateTimeField
 from backoffice.api.identity_serializers import PersonIdField, PersonNameField
 from backoffice.api.serializers import ModelSerializer, Serializer
 from templates.api.serializers import TemplateSummarySerializer
@@ -119,11 +120,11 @@ class PublicVideoShareWriteSerializer(Serializer):
         required=False, allow_null=True, help_text="A JSON object, at most 16 KB."
     )
     api_credential_id = serializers.UUIDField(required=False, allow_null=True)
-    expires_at = serializers.DateTimeField(
+    expires_at = DateTimeField(
         required=False,
         allow_null=True,
         help_text="After it the landing page answers 410 no longer available; absent or null: "
-        "no expiry.",
+        "no expiry. Time-zone offsets range from -14:00 to +14:00.",
     )
     password = serializers.CharField(
         required=False,

@@ -106,6 +106,25 @@ def test_bad_values_are_refused_and_nothing_is_written(pm, project, body, field)
     assert not PublicVideoShare.objects.exists()
 
 
+@pytest.mark.parametrize("offset", ["+15:00", "+23:59", "-14:01", "+14:30", "-15:00"])
+def test_expires_at_offsets_beyond_14_hours_are_refused_like_everywhere(pm, project, offset):
+    response = put(pm, project, expiresAt=f"2030-01-01T00:00:00{offset}")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "invalid_request"
+    assert body["errors"]["expiresAt"] == ["Time-zone offsets range from -14:00 to +14:00."]
+    assert not PublicVideoShare.objects.exists()
+
+
+@pytest.mark.parametrize("offset", ["+14:00", "-14:00"])
+def test_expires_at_offsets_up_to_14_hours_are_taken_in_utc(pm, project, offset):
+    response = put(pm, project, expiresAt=f"2030-01-01T00:00:00{offset}")
+    assert response.status_code in (200, 201), response.content
+    expected = "2029-12-31T10:00:00" if offset == "+14:00" else "2030-01-01T14:00:00"
+    assert response.json()["expiresAt"].startswith(expected)
+
+
 def test_only_project_managers_set_them(client_for, users, project):
     for role in ("Viewer", "Developer"):
         assert put(client_for(users[role]), project, password=PASSWORD).status_code == 403
