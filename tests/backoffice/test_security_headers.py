@@ -190,7 +190,7 @@ def test_the_same_session_write_with_the_token_goes_through(session):
         ("/admin/backoffice/user/", {"action": "delete_selected", "_selected_action": ["1"]}),
         ("/admin/password_change/", {"old_password": "a", "new_password1": "b"}),
         ("/admin/logout/", {}),
-        ("/invitations/not-a-real-token", {"password": "x"}),
+        ("/invitations/", {"token": "not-a-real-token", "password": "x"}),
     ],
 )
 def test_admin_posts_without_the_token_are_403(path, form, session, staff):
