@@ -582,6 +582,7 @@ class BrandingForm(forms.ModelForm):
     class Meta:
         model = OrganizationBranding
         fields = ["organization", "display_name", "brand_colour", "privacy_policy_url"]
+        labels = {"privacy_policy_url": "Privacy policy URL"}
 
 
 @admin.register(OrganizationBranding)

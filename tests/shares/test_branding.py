@@ -237,3 +237,10 @@ def test_organization_admins_edit_the_branding_in_the_admin(client, org):
     assert response.status_code == 403
     branding.refresh_from_db()
     assert branding.display_name == "Andino"
+
+
+def test_the_branding_page_spells_url_in_capitals(client, users, org):
+    client.force_login(users["Owner"])
+    page = client.get("/admin/shares/organizationbranding/add/").content.decode()
+    assert "Privacy policy URL" in page
+    assert "Privacy policy url" not in page
