@@ -82,6 +82,15 @@ class Project(TimeStampedModel):
                 condition=models.Q(trashed_at__isnull=False),
                 name="project_trashed_at_idx",
             ),
+            # The capped count's half by role (``ProjectQuerySet.count_capped``): live
+            # projects of the caller's organizations, with what the rule reads, from the
+            # index alone (PostgreSQL; elsewhere the included columns are left out).
+            models.Index(
+                fields=["organization", "id"],
+                include=["visibility", "created_by"],
+                condition=models.Q(trashed_at__isnull=True),
+                name="project_live_org_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -63,15 +63,19 @@ class ProjectQuerySet(models.QuerySet):
         if rule.everything:
             return self.all()
         restricted = self.filter(rule.condition)
-        # An organization admin's projects fill the capped count by themselves: the split
-        # count (``count_capped``) would only cost them the building of a second query.
-        split = rule.granted is not None and not rule.admin_of
+        # Split into the rule's two halves for ``count_capped``: an organization admin's
+        # half by role is then a count of the organization's live projects alone, read
+        # from the live-projects index without the table (the grants are then skipped).
+        split = rule.granted is not None
         where = restricted.query.where
         # Where the rule's condition sits among the query's conditions (filters added later
         # come after it), so the split parts can leave it out: each part is its own half of
         # the rule, and testing the whole rule again on each row would only cost a probe.
         node = len(where.children) - 1 if where.connector == AND and where.children else None
-        restricted._visibility = (rule.by_role, rule.granted, rule.left, node) if split else None
+        admin = bool(rule.admin_of)
+        restricted._visibility = (
+            (rule.by_role, rule.granted, rule.left, node, admin) if split else None
+        )
         return restricted
 
     def _without_rule(self) -> "ProjectQuerySet":
@@ -119,7 +123,7 @@ class ProjectQuerySet(models.QuerySet):
         parts = getattr(self, "_visibility", None)
         if parts is None or connections[self.db].vendor != "postgresql":
             return self.order_by().values("pk")[: cap + 1].count()
-        by_role, granted, left, _ = parts
+        by_role, granted, left, _, _ = parts
         projects = self._without_rule().order_by().values("pk")
         first = projects.filter(by_role)[: cap + 1]
         rest = (
@@ -159,7 +163,9 @@ class ProjectQuerySet(models.QuerySet):
             return None
         if tuple(self.query.order_by or self.model._meta.ordering) != ("-created_at", "-id"):
             return None
-        by_role, granted, left, _ = parts
+        by_role, granted, left, _, admin = parts
+        if admin:  # the organization's projects: its newest-first index serves any page
+            return None
         keys = self._without_rule().values_list("pk", "created_at")
         first = keys.filter(by_role)[: offset + limit]
         rest = (
