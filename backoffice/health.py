@@ -7,6 +7,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 from . import metrics
 from .api.errors import RETRY_AFTER_SECONDS, problem_response
@@ -29,6 +30,7 @@ def get_only(view):
     return wrapper
 
 
+@csrf_exempt  # no cookie is read: a wrong method is a 405 problem, not the CSRF page
 @never_cache
 @get_only
 def healthz(request):
@@ -53,6 +55,7 @@ def _cache_ok() -> bool:
     return True
 
 
+@csrf_exempt  # no cookie is read: a wrong method is a 405 problem, not the CSRF page
 @never_cache
 @get_only
 def readyz(request):

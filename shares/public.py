@@ -341,6 +341,7 @@ def landing_preview(slug: str) -> HttpResponse:
     return _harden(HttpResponse(page), frame_ancestors="'self'")
 
 
+@csrf_exempt  # GET only: a wrong method is a 405, not the CSRF page
 @require_GET
 def cta(request, slug: str):
     share, refusal = _open_share(request, slug, counting.CTA_CLICKS)
@@ -384,6 +385,7 @@ def text_colour_on(hex_colour: str) -> str:
     )
 
 
+@csrf_exempt  # GET only: a wrong method is a 405, not the CSRF page
 @require_GET
 def brand_colour_css(request, colour: str):
     """The stylesheet of a brand colour (the pages' CSP allows no inline style): a pure
@@ -398,6 +400,7 @@ def brand_colour_css(request, colour: str):
     return response
 
 
+@csrf_exempt  # GET only: a wrong method is a 405, not the CSRF page
 @require_GET
 def brand_logo(request, organization_id: str, name: str):
     """An organization's logo by the name the storage gives it (``shares.public_urls``): the
@@ -417,6 +420,7 @@ def brand_logo(request, organization_id: str, name: str):
 # Player ---------------------------------------------------------------------------------------
 
 
+@csrf_exempt  # GET only: a wrong method is a 405, not the CSRF page
 @require_GET
 def player(request):
     wait = _limited("public-page", settings.PUBLIC_RATE_LIMIT, client_ident(request))
@@ -476,6 +480,7 @@ def _manifest_json(rows: tuple, signed_at: int, site_url: str) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+@csrf_exempt  # the key is a header, no cookie: a wrong method is a 405 problem
 def embed_manifest(request):
     if request.method == "OPTIONS":
         return _cors(HttpResponse(status=204))

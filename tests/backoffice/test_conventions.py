@@ -551,8 +551,9 @@ def test_invitation_list_queries_do_not_grow(
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
-def test_health_checks_answer_a_wrong_method_with_problem_details(anon, path):
-    response = anon.post(path)
+def test_health_checks_answer_a_wrong_method_with_problem_details(path):
+    # CSRF enforced as in production (the test client skips it by default).
+    response = APIClient(enforce_csrf_checks=True).post(path)
     assert response.status_code == 405
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "method_not_allowed"

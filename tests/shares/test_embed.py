@@ -246,6 +246,17 @@ def test_other_methods_are_405(web, handle, key):
     assert_problem(response, 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_other_methods_are_405_problems_not_the_csrf_page(handle, key, method):
+    # A browser-like client: CSRF is enforced as in production (the test client skips it).
+    browser = Client(enforce_csrf_checks=True)
+    response = getattr(browser, method)(
+        f"{URL}?channelHandle={handle}", headers={"X-Percus-Api-Key": key}
+    )
+    assert_problem(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET, OPTIONS"
+
+
 def test_the_manifest_is_rate_limited_per_key(web, handle, key, settings):
     settings.CREDENTIAL_RATE_LIMIT = (2, 60)
     assert manifest(web, handle, key).status_code == 200

@@ -154,6 +154,17 @@ def test_only_get_is_allowed(web, share):
     assert web.post(f"/v/{share.slug}").status_code == 405
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_a_wrong_method_on_the_page_and_its_cta_is_405_not_the_csrf_page(share, method):
+    # CSRF enforced as in production (the test client skips it by default).
+    browser = Client(enforce_csrf_checks=True)
+    for path in (f"/v/{share.slug}", f"/v/{share.slug}/cta"):
+        response = getattr(browser, method)(path)
+        assert response.status_code == 405, (path, response.content)
+        assert response["Allow"].startswith("GET")
+        assert b"CSRF" not in response.content
+
+
 # Content and headers --------------------------------------------------------------------------
 
 
