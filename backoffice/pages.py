@@ -58,6 +58,14 @@ def page_not_found(request, exception=None):
     return _error(request, 404, "Nothing was found at this address.")
 
 
+@csrf_exempt  # answers every method with the same 404; reads no cookie
+def machine_not_found(request, rest: str = ""):
+    """The last route under ``/api/`` and ``/embed/``: an unmatched path there is a 404
+    problem whatever ``DEBUG`` is (with ``DEBUG`` on, Django would otherwise answer its
+    technical 404 page, which lists every route, and never call ``handler404``)."""
+    return _error(request, 404, "Nothing was found at this address.")
+
+
 def server_error(request):
     # Django calls this while handling the exception: a database outage raised outside a view
     # (a middleware, the session save) is still a 503.

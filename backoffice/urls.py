@@ -1,7 +1,7 @@
 """Top-level routes: the API, the staff admin, health checks and the invitation page."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from shares.home import home
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("invitations/", pages.invitation, name="invitation"),
     path("invitations/<str:token>", pages.accept_invitation, name="invitation-page"),
     path("login", pages.SignInView.as_view(), name="login"),
+    # Last: any other path under the machine prefixes is a 404 problem, even with DEBUG on.
+    re_path(r"^(?P<rest>(?:api|embed)/.*)$", pages.machine_not_found),
 ]
 
 handler400 = "backoffice.pages.bad_request"

@@ -179,3 +179,39 @@ def test_what_the_schema_admits_is_served(admin_world):
     refused = client.get(f"/api/Projects/{project.pk}/public-video-shares/QA")
     assert refused.status_code == 404
     assert refused["Content-Type"] == PROBLEM
+
+
+UNMATCHED = [
+    "/api/Projects/{p}/comments/not-a-uuid",
+    "/api/Projects/{p}/templates/xyz",
+    "/api/Projects/{p}/members/xyz",
+    "/api/Organizations/not-a-uuid",
+    "/api/tokens/not-a-uuid",
+    "/api/credentials/not-a-uuid",
+    "/api/Projects/{p}/deploy-requests/xyz",
+    "/api/Projects/{p}/public-video-shares/prodx",
+    "/api/Projects/{p}/distribution-channels/QA/publish",
+    "/api/projects",
+    "/api/Projects/",
+    "/api/nonexistent",
+    "/api/",
+    "/embed/v2/manifest",
+]
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize("path", UNMATCHED)
+def test_an_unmatched_api_path_is_a_404_problem_even_with_debug_on(
+    admin_world, settings, path, method
+):
+    """``bin/demo`` runs with DEBUG on, where Django would answer its technical 404 page
+    (listing every route) instead of calling ``handler404``."""
+    settings.DEBUG = True
+    client, project, _ = admin_world
+    client.enforce_csrf_checks = True
+    response = _call(client, method, path.format(p=project.slug))
+    assert response.status_code == 404, response.content[:300]
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert (body["status"], body["code"]) == (404, "not_found")
+    assert b"URLconf" not in response.content
