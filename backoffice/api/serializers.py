@@ -6,9 +6,13 @@ errors name the fields as the client sent them, and the OpenAPI schema shows the
 """
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from rest_framework import serializers
 from rest_framework.utils import html
+
+from backoffice.errors import InvalidRequest
 
 _SNAKE = re.compile(r"_([a-z0-9])")
 
@@ -68,6 +72,33 @@ def strict_types(field: serializers.Field) -> None:
         if strict is not None:
             candidate.__class__ = strict
             candidate.error_messages["invalid"] = strict.default_error_messages["invalid"]
+
+
+def validated_with_rules(
+    serializer_class: type[serializers.Serializer], data: Any, rules: Callable[[dict], Any]
+) -> dict:
+    """The body checked by ``serializer_class`` (JSON types) and, when some field has the
+    wrong type, the service's ``rules`` run on the fields that have the right one, so a
+    single 400 names every wrong field of the request (not the type errors first and the
+    rest on the next try). Without a type error the data is returned unchanged; the service
+    applies ``rules`` itself when it writes."""
+    serializer = serializer_class(data=data)
+    if serializer.is_valid():
+        return serializer.validated_data
+    errors = dict(serializer.errors)
+    if not isinstance(data, dict) or "non_field_errors" in errors:
+        raise serializers.ValidationError(errors)  # not an object: nothing more to check
+    rest = serializer_class(data={k: v for k, v in data.items() if k not in errors}, partial=True)
+    if rest.is_valid():
+        try:
+            rules(dict(rest.validated_data))
+        except InvalidRequest as refused:
+            for field, messages in refused.errors.items():
+                errors.setdefault(field, messages)  # a wrong type keeps its own message
+    order = [name for name in serializer.fields if name in errors]
+    raise serializers.ValidationError(
+        {name: errors[name] for name in order} | {k: v for k, v in errors.items() if k not in order}
+    )
 
 
 class CamelCaseFieldsMixin:

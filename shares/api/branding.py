@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from backoffice.actors import Actor
 from backoffice.api.multipart import CompleteMultiPartParser
 from backoffice.api.parsers import BoundedJSONParser
-from backoffice.api.serializers import Serializer
+from backoffice.api.serializers import Serializer, validated_with_rules
 from backoffice.api.viewsets import ScopedViewSet
 from backoffice.models import Organization
 from backoffice.roles import Perm
@@ -100,12 +100,11 @@ class BrandingViewSet(ScopedViewSet):
 
     @extend_schema(request=BrandingWriteSerializer, responses=BrandingSerializer)
     def update(self, request, **kwargs):
-        params = BrandingWriteSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
+        fields = validated_with_rules(
+            BrandingWriteSerializer, request.data, services.branding_validate
+        )
         branding = services.branding_update(
-            actor=Actor.for_request(request),
-            organization=self.organization,
-            fields=dict(params.validated_data),
+            actor=Actor.for_request(request), organization=self.organization, fields=dict(fields)
         )
         return Response(represent(self.organization, branding))
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from backoffice.actors import Actor
 from backoffice.api.paths import any_case
-from backoffice.api.serializers import ProblemSerializer
+from backoffice.api.serializers import ProblemSerializer, validated_with_rules
 from backoffice.roles import Perm
 from credentials.models import ApiCredential
 from projects.api.scoped import ProjectScopedViewSet
@@ -175,13 +175,18 @@ class PublicVideoShareViewSet(ProjectScopedViewSet):
     def update(self, request, channel: str, **kwargs):
         if channel.upper() not in Channel.values:
             raise NotFound()
-        params = PublicVideoShareWriteSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
+        fields = validated_with_rules(
+            PublicVideoShareWriteSerializer,
+            request.data,
+            lambda checked: services.share_validate(
+                project=self.project, channel=channel.upper(), fields=checked
+            ),
+        )
         result = services.share_upsert(
             actor=Actor.for_request(request),
             project=self.project,
             channel=channel.upper(),
-            fields=params.validated_data,
+            fields=fields,
         )
         return Response(
             self._share(result.share),

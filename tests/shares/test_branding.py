@@ -98,6 +98,21 @@ def test_every_bad_field_in_one_400(users, client_for, org):
     assert not OrganizationBranding.objects.exists()
 
 
+def test_a_type_error_and_rule_errors_in_one_400(users, client_for, org):
+    response = client_for(users["OrganizationAdmin"]).patch(
+        url(org),
+        {"brandColour": "red", "privacyPolicyUrl": "javascript:x", "displayName": 5},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "invalid_request"
+    assert set(body["errors"]) == {"displayName", "brandColour", "privacyPolicyUrl"}
+    assert body["errors"]["displayName"] == ["Must be a string."]
+    assert not OrganizationBranding.objects.exists()
+
+
 def test_a_logo_is_validated_re_encoded_and_served_without_the_database(
     users, client_for, org, django_assert_num_queries, django_capture_on_commit_callbacks
 ):

@@ -220,6 +220,24 @@ def test_each_invalid_field_is_named(change, field, users, client_for, project):
     assert not PublicVideoShare.objects.exists()
 
 
+def test_type_errors_and_rule_errors_come_in_one_400(users, client_for, project):
+    body = {
+        "publicTitle": "",
+        "publicSubtitle": 5,
+        "locale": "zz_$$",
+        "ctaLabel": "x",
+        "ctaUrl": "javascript:alert(1)",
+        "personalizationData": [1],
+        "expiresAt": "2020-01-01T00:00:00Z",
+        "password": "short",
+    }
+    response = put(client_for(users["ProjectManager"]), project, **body)
+    problem = assert_problem(response, 400, "invalid_request")
+    assert set(problem["errors"]) == set(body) - {"ctaLabel"}, problem
+    assert problem["errors"]["publicSubtitle"] == ["Must be a string."]
+    assert not PublicVideoShare.objects.exists()
+
+
 def test_limits_are_inclusive(users, client_for, project):
     body = {
         **BODY,
