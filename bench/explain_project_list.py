@@ -50,10 +50,14 @@ def captured_sql(queryset) -> list[tuple[str, str]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from backoffice.api.pagination import _page
+
     steps = [
-        ("count (capped)", lambda: queryset.order_by()[: COUNT_CAP + 1].count()),
+        # As the API counts: ``count_capped`` (two halves of the rule for a split visibility).
+        ("count (capped)", lambda: queryset.count_capped(COUNT_CAP)),
         ("page 1 (LIMIT 30)", lambda: list(queryset[:30])),
-        ("page 100 (OFFSET 2970)", lambda: list(queryset[2970:3000])),
+        # As the API pages (``backoffice.api.pagination._page``: keys first, then the rows).
+        ("page 100 (OFFSET 2970)", lambda: list(_page(queryset, 2970, 30))),
     ]
     result = []
     for label, run in steps:
