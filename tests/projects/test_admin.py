@@ -185,3 +185,16 @@ def test_the_organization_filter_lists_the_organizations_holding_a_project(
     assert f"organization__id__exact={other_org.pk}" in page
     assert f"organization__id__exact={empty.pk}" not in page
     assert not [sql for sql in queries if "SELECT DISTINCT" in sql.upper()]
+
+
+def test_each_row_links_to_its_own_change_page(users, org, client):
+    from django.urls import reverse
+
+    projects = [make_project(org, name=f"Linked {n}") for n in range(3)]
+    client.force_login(users["Owner"])
+
+    page = client.get("/admin/projects/project/").content.decode()
+
+    for project in projects:
+        assert reverse("admin:projects_project_change", args=[project.pk]) in page
+    assert "0PK0MARK0" not in page
