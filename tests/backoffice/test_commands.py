@@ -249,6 +249,14 @@ def test_create_api_token_refuses_a_bad_scope(users):
 def test_create_api_token_refuses_a_non_positive_expiry(users):
     with pytest.raises(CommandError, match="expires-days"):
         run("create_api_token", users["Viewer"].email, "--expires-days", "0")
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("days", ["3000000", "100000000000", "36501"])
+def test_create_api_token_refuses_a_huge_expiry(users, days):
+    # Was an OverflowError traceback.
+    with pytest.raises(CommandError, match="--expires-days must be from 1 to 36500"):
+        run("create_api_token", users["Viewer"].email, "--expires-days", days)
 
     assert not ApiToken.objects.exists()
 

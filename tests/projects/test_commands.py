@@ -107,8 +107,10 @@ def test_archive_skips_trashed_projects(org):
         ["no-such-project"],
         ["--inactive-days", "0"],
         ["--inactive-days", "5", "--org", "no-such-org"],
+        ["--inactive-days", "3000000"],  # was an OverflowError traceback
+        ["--inactive-days", "36501"],
     ],
-    ids=["nothing", "unknown-slug", "zero-days", "unknown-org"],
+    ids=["nothing", "unknown-slug", "zero-days", "unknown-org", "huge-days", "over-the-bound"],
 )
 def test_archive_bad_input_is_a_command_error(org, args):
     make_project(org)

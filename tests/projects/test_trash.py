@@ -343,6 +343,18 @@ def test_purge_rejects_a_negative_age():
         call_command("purge_trash", "--older-than", "-1")
 
 
+@pytest.mark.parametrize("days", ["3000000", "100000000000", "36501"])
+def test_purge_rejects_a_huge_age(org, days):
+    from django.core.management.base import CommandError
+
+    project = make_project(org)
+    project_trash(actor=SYSTEM, project=project)
+    # Was an OverflowError traceback.
+    with pytest.raises(CommandError, match="--older-than must be from 0 to 36500 days"):
+        call_command("purge_trash", "--older-than", days)
+    assert Project.objects.filter(pk=project.pk).exists()
+
+
 # Role matrix -------------------------------------------------------------------------------
 
 #              Viewer Dev  PM  Admin Owner other anon

@@ -10,6 +10,9 @@ from backoffice.models import ApiToken
 
 from ._base import ServiceCommand, get_user
 
+#: About a hundred years (leave the option out for a token that never expires).
+MAX_EXPIRES_DAYS = 36_500
+
 
 class Command(ServiceCommand):
     help = (
@@ -56,8 +59,8 @@ class Command(ServiceCommand):
             raise CommandError("The user's e-mail is required.")
         if not name.strip():
             raise CommandError("The token name must not be blank.")
-        if expires_days is not None and expires_days < 1:
-            raise CommandError("--expires-days must be at least 1.")
+        if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+            raise CommandError(f"--expires-days must be from 1 to {MAX_EXPIRES_DAYS}.")
         user = get_user(email)
         expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
         created = services.token_create(

@@ -19,6 +19,9 @@ from projects.services import project_archive
 
 from ._progress import progress
 
+#: About a hundred years: further back than any project, and inside the calendar.
+MAX_DAYS = 36_500
+
 
 class Command(BaseCommand):
     help = "Archive projects by id or slug, or those inactive for N days."
@@ -39,8 +42,8 @@ class Command(BaseCommand):
     def handle(self, *args, projects, inactive_days, org, dry_run, **options):
         if not projects and inactive_days is None:
             raise CommandError("Name projects (ids or slugs) or give --inactive-days N.")
-        if inactive_days is not None and inactive_days < 1:
-            raise CommandError("--inactive-days must be 1 or more.")
+        if inactive_days is not None and not 1 <= inactive_days <= MAX_DAYS:
+            raise CommandError(f"--inactive-days must be from 1 to {MAX_DAYS}.")
         organization = None
         if org:
             organization = Organization.objects.filter(slug=org).first()

@@ -21,6 +21,9 @@ from projects.services import project_purge, purgeable_roots
 
 from ._progress import progress
 
+#: About a hundred years: further back than any trash, and inside the calendar.
+MAX_DAYS = 36_500
+
 
 class Command(BaseCommand):
     help = "Delete for good the projects that have been in the trash longer than N days."
@@ -38,8 +41,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, older_than: int, dry_run: bool, verbosity: int = 1, **options):
-        if older_than < 0:
-            raise CommandError("--older-than must be 0 or more days.")
+        if not 0 <= older_than <= MAX_DAYS:
+            raise CommandError(f"--older-than must be from 0 to {MAX_DAYS} days.")
         cutoff = timezone.now() - timedelta(days=older_than)
         actor = Actor.system("command:purge_trash")
         roots = list(purgeable_roots(cutoff))
