@@ -373,6 +373,9 @@ def project_assign(*, actor: Actor, project: Project, parent: Project) -> Projec
     project, parent = locked[project.pk], locked.get(parent.pk, parent)
     ensure_writable(project)
     _check_parent(project, parent)
+    # Gaining a sub-project changes the parent (its ``subprojects``, its stats): an archived
+    # parent is read-only too (SPEC §4). A child may still leave an archived parent.
+    ensure_writable(parent, doing="gain sub-projects")
     before = project.parent_id
     if before == parent.pk:
         return project
@@ -409,6 +412,7 @@ def project_unassign(*, actor: Actor, project: Project) -> Project:
 @transaction.atomic
 def project_create_child(*, actor: Actor, parent: Project, **fields: Any) -> Project:
     """A new project in the parent's organization, created as its sub-project."""
+    ensure_writable(parent, doing="gain sub-projects")  # before anything is created
     child = project_create(actor=actor, organization=parent.organization, **fields)
     return project_assign(actor=actor, project=child, parent=parent)
 

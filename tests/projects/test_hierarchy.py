@@ -85,6 +85,37 @@ def test_assign_to_a_trashed_parent_is_refused(users, client_for, org):
     assert_problem(response, 400, "invalid_request")
 
 
+def test_an_archived_parent_gains_no_sub_project(users, client_for, org):
+    from projects.services import project_archive
+
+    parent, live = make_project(org, name="Archived parent"), make_project(org, name="Live")
+    project_archive(actor=SYSTEM, project=parent)
+    client = client_for(users["ProjectManager"])
+
+    created = client.post(f"/api/Projects/{parent.pk}/subprojects", {"name": "Under archived"})
+    body = assert_problem(created, 409, "conflict")
+    assert "archived" in body["detail"]
+    assigned = client.post(f"/api/Projects/{live.pk}/assign", {"parentId": str(parent.pk)})
+    assert_problem(assigned, 409, "conflict")
+
+    assert not Project.objects.filter(name="Under archived").exists()
+    assert not Project.objects.filter(parent=parent).exists()
+    assert not AuditEvent.objects.filter(event_type="PROJECT_ASSIGNED").exists()
+
+
+def test_the_service_refuses_an_archived_parent_for_every_caller(org):
+    from backoffice.errors import Conflict
+    from projects.services import project_archive, project_create_child
+
+    parent, live = make_project(org, name="Archived parent"), make_project(org, name="Live")
+    project_archive(actor=SYSTEM, project=parent)
+    with pytest.raises(Conflict):
+        project_assign(actor=SYSTEM, project=live, parent=parent)
+    with pytest.raises(Conflict):
+        project_create_child(actor=SYSTEM, parent=parent, name="Under archived")
+    assert not Project.objects.filter(parent=parent).exists()
+
+
 def test_unassign_detaches_and_refuses_a_top_level_project(users, client_for, org):
     _parent, child = chain(org, 2)
     client = client_for(users["ProjectManager"])
