@@ -26,8 +26,10 @@ KEYSET_ORDERING = ("-created_at", "-id")
 
 def _int_param(request, name: str, default: int, maximum: int | None = None) -> int:
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return default
+    if raw == "":  # ``?limit=`` is not an integer, as the schema types it
+        raise ValidationError({name: ["Must be a whole number."]})
     try:
         value = int(raw)
     except ValueError:

@@ -2,6 +2,7 @@
 pages look. Members read it; OrganizationAdmins change it (fields, and the logo as a
 multipart upload)."""
 
+import re
 from functools import cached_property
 
 from django.shortcuts import get_object_or_404
@@ -18,6 +19,7 @@ from backoffice.models import Organization
 from backoffice.roles import Perm
 
 from .. import services
+from ..constants import MAX_CTA_URL_LENGTH
 from ..models import OrganizationBranding
 from ..public_urls import logo_url
 
@@ -32,17 +34,49 @@ class BrandingSerializer(Serializer):
     updated_at = serializers.DateTimeField(allow_null=True)
 
 
+def _pattern(pattern: str, message: str):
+    """A validator for ``pattern`` that the schema declares too (``backoffice/api/schema.py``);
+    the services check the same rule (``shares.services.branding_validate``)."""
+
+    def validate(value: str) -> str:
+        if value and not re.match(pattern, value):
+            raise serializers.ValidationError(message)
+        return value
+
+    validate.openapi_pattern = pattern
+    return validate
+
+
+#: ``#rrggbb`` or empty; an absolute http(s) URL with a host and no space, control character or
+#: ``<>"\``, or empty.
+COLOUR_PATTERN = r"^$|^#[0-9a-fA-F]{6}$"
+URL_PATTERN = r'^$|^[hH][tT][tT][pP][sS]?://[^\x00-\x20<>"\\/?#@:][^\x00-\x20<>"\\/?#]*([/?#][^\x00-\x20<>"\\]*)?$'
+
+
 class BrandingWriteSerializer(Serializer):
     """Only the named fields change; null or "" clears one."""
 
     display_name = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        trim_whitespace=False,
+        max_length=services.MAX_DISPLAY_NAME_LENGTH,
     )
     brand_colour = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        trim_whitespace=False,
+        validators=[_pattern(COLOUR_PATTERN, "Must be a colour as #RRGGBB.")],
     )
     privacy_policy_url = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        trim_whitespace=False,
+        max_length=MAX_CTA_URL_LENGTH,
+        validators=[_pattern(URL_PATTERN, "Must be an absolute http: or https: URL.")],
     )
 
 

@@ -33,6 +33,9 @@ STATEFUL_400 = "|".join(
         r"/publish$",
         r"/guests$",
         r"/public-video-shares/\{[^}]+\}$",
+        r"/trash$",
+        r"^/api/Projects/[^/]+/user-groups/[^/]+$",
+        r"/stats$",
     )
 )
 
@@ -94,7 +97,9 @@ max-steps = {budget.stateful_steps}
 # Refusals no schema can express, where the SPEC asks for 400 on a request whose shape is
 # valid: a state (restore what is not in the trash, unassign a project with no parent, delete
 # a thumbnail or logo there is none of, invite someone who already has access, share a
-# channel that is not published), an id in the body that names nothing in the project (a
+# channel that is not published, trash what is in the trash, unlink a group that is not
+# linked), a range of dates over 366 days (stats), an id in the body that names nothing in
+# the project (a
 # parent, a template to publish or deploy), a file's content (the uploads are validated by
 # content: PNG, Lottie JSON …), the clock (an expiry in the past) and DNS (a webhook host
 # must resolve to an allowed address).

@@ -127,3 +127,28 @@ def test_the_schema_declares_what_parent_id_takes(users, client_for):
         assert bool(re.match(pattern, value)) is valid
         response = client.get("/api/Projects", {"parentId": value})
         assert response.status_code == (200 if valid else 400), value
+
+
+@pytest.mark.parametrize("query", ["limit=", "offset=", "limit=&offset="])
+def test_an_empty_limit_or_offset_is_not_a_number(query, users, client_for):
+    """``/api/tokens?offset=&limit=`` was read as the defaults (200); the schema says integer."""
+    response = client_for(users["OrganizationAdmin"]).get(f"/api/tokens?{query}")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) <= {"limit", "offset"}
+
+
+def test_the_schema_declares_the_branding_rules(org, users, client_for):
+    """``privacyPolicyUrl: "{Á"`` was schema-valid and refused (400)."""
+    fields = _schema()["components"]["schemas"]["BrandingWriteRequest"]["properties"]
+    url, colour = fields["privacyPolicyUrl"], fields["brandColour"]
+    assert not re.match(url["pattern"], "{Á")
+    assert re.match(url["pattern"], "https://bank.example/privacy")
+    assert re.match(colour["pattern"], "#004481")
+    assert not re.match(colour["pattern"], "blue")
+    assert fields["displayName"]["maxLength"] == 120
+    admin = client_for(users["OrganizationAdmin"])
+    response = admin.put(
+        f"/api/Organizations/{org.pk}/branding", {"privacyPolicyUrl": "{Á"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "privacyPolicyUrl" in response.json()["errors"]
