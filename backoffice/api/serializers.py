@@ -6,6 +6,7 @@ errors name the fields as the client sent them, and the OpenAPI schema shows the
 """
 
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -59,14 +60,32 @@ class StrictBooleanField(serializers.BooleanField):
         return super().to_internal_value(data)
 
 
-_STRICT = {serializers.CharField: StrictCharField, serializers.BooleanField: StrictBooleanField}
+class StrictUUIDField(serializers.UUIDField):
+    """An id field that takes only a string: DRF's ``UUIDField`` reads a JSON number as
+    ``UUID(int=n)``, and ``true`` (a Python ``int``) as ``UUID(int=1)``, which then showed up
+    as "no such project" instead of a type error."""
+
+    default_error_messages = {"invalid": "Must be a valid UUID."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str | uuid.UUID):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+_STRICT = {
+    serializers.CharField: StrictCharField,
+    serializers.BooleanField: StrictBooleanField,
+    serializers.UUIDField: StrictUUIDField,
+}
 
 
 def strict_types(field: serializers.Field) -> None:
-    """Make a text or yes/no field of our serializers, or the items of a list or a dict of
-    them, strict. Only plain ``CharField`` and ``BooleanField`` change class (the subclasses —
-    e-mail, URL, regex, slug … — validate the text themselves and refuse a number anyway); the
-    strict classes add a check and no state, so the field keeps its arguments."""
+    """Make a text, yes/no or id field of our serializers, or the items of a list or a dict of
+    them, strict. Only plain ``CharField``, ``BooleanField`` and ``UUIDField`` change class
+    (the subclasses — e-mail, URL, regex, slug … — validate the text themselves and refuse a
+    number anyway); the strict classes add a check and no state, so the field keeps its
+    arguments."""
     for candidate in (field, getattr(field, "child", None)):
         strict = _STRICT.get(type(candidate))
         if strict is not None:

@@ -108,3 +108,27 @@ def test_a_form_body_is_not_read_at_all(org, users, client_for):
     assert response.json()["code"] == "unsupported_media_type"
     org.refresh_from_db()
     assert org.require_prod_approval is False
+
+
+#: Every JSON body field that holds an id, with a body that is otherwise valid.
+UUID_BODY_FIELDS = [
+    ("post", "distribution-channels/DEV/publish", {}, "templateId"),
+    ("post", "deploy-requests", {}, "templateId"),
+    ("post", "assign", {}, "parentId"),
+    ("put", "public-video-shares/DEV", {"publicTitle": "Offer"}, "apiCredentialId"),
+]
+
+
+@pytest.mark.parametrize("value", [True, False, 1, 5, 0, 12.0, -1])
+@pytest.mark.parametrize(("method", "tail", "body", "field"), UUID_BODY_FIELDS)
+def test_an_id_field_takes_only_a_string(org, users, client_for, method, tail, body, field, value):
+    """DRF's UUIDField read ``true`` and ``5`` as ``UUID(int=…)``: a misleading "no such …"
+    instead of a type error."""
+    project = make_project(org)
+    client = client_for(users["OrganizationAdmin"])
+    response = getattr(client, method)(
+        f"/api/Projects/{project.pk}/{tail}", {**body, field: value}, format="json"
+    )
+    assert response["Content-Type"] == "application/problem+json"
+    problem = assert_field_error(response, field)
+    assert problem["errors"][field] == ["Must be a valid UUID."]
