@@ -24,7 +24,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from . import admin_display as display
 from . import services
@@ -34,6 +34,7 @@ from .admin_calendar import CalendarHierarchyAdmin
 from .admin_history import (
     AuditHistoryMixin,
     Names,
+    about_in_words,
     actor_in_words,
     changes_in_words,
     event_in_words,
@@ -703,18 +704,37 @@ class AuditOrganizationFilter(admin.SimpleListFilter):
         return queryset.filter(organization_id=value) if value else queryset
 
 
+#: The project and actor filters offer who and what the latest events name, not every
+#: project or person of an organization (thousands): a bounded read of the newest events.
+RECENT_EVENTS_FOR_FILTERS = 500
+CHOICES_IN_FILTER = 20
+
+
 class _ByIdFilter(admin.SimpleListFilter):
-    """Narrows to one id, reached from a link in the list (a project, an actor): listing
-    every project or person as choices would not scale. Shows the chosen one to undo it."""
+    """Narrows to one id. Its choices are the distinct ids of the newest
+    ``RECENT_EVENTS_FOR_FILTERS`` events the user may read (two queries, whatever the size
+    of the organization), at most ``CHOICES_IN_FILTER``, plus the chosen one; any other is
+    reached from its link in the list (a project's name, an actor's "only")."""
 
     column = ""
 
     def lookups(self, request, model_admin):
-        value = _uuid_or_none(self.value())
-        return [(str(value), self.name_of(value))] if value else []
+        newest = (
+            model_admin.get_queryset(request)
+            .exclude(**{f"{self.column}__isnull": True})
+            .order_by("-created_at", "-id")
+            .values_list(self.column, flat=True)[:RECENT_EVENTS_FOR_FILTERS]
+        )
+        ids = list(dict.fromkeys(newest))[:CHOICES_IN_FILTER]
+        chosen = _uuid_or_none(self.value())
+        if chosen is not None and chosen not in ids:
+            ids.append(chosen)
+        names = self.names_of(ids)
+        choices = [(str(pk), names.get(str(pk), str(pk))) for pk in ids]
+        return sorted(choices, key=lambda choice: choice[1].lower())
 
-    def name_of(self, value) -> str:
-        return str(value)
+    def names_of(self, ids) -> dict[str, str]:
+        return {}
 
     def queryset(self, request, queryset):
         value = _uuid_or_none(self.value())
@@ -722,22 +742,24 @@ class _ByIdFilter(admin.SimpleListFilter):
 
 
 class AuditProjectFilter(_ByIdFilter):
-    title = "project (pick one from the project column)"
+    title = "project"
     parameter_name = "project"
     column = "project_id"
 
-    def name_of(self, value) -> str:
-        return project_names([value]).get(str(value), str(value))
+    def names_of(self, ids) -> dict[str, str]:
+        return project_names(ids)
 
 
 class AuditActorFilter(_ByIdFilter):
-    title = "actor (pick one from the actor column)"
+    title = "person who acted"
     parameter_name = "actor"
     column = "actor_user_id"
 
-    def name_of(self, value) -> str:
-        user = User.objects.filter(pk=value).first()
-        return str(user) if user else str(value)
+    def names_of(self, ids) -> dict[str, str]:
+        if not ids:
+            return {}
+        people = User.objects.filter(pk__in=ids).only("pk", "email", "display_name")
+        return {str(user.pk): display.person_label(user) for user in people}
 
 
 def _uuid_or_none(value):
@@ -784,7 +806,7 @@ class AuditEventAdmin(CalendarHierarchyAdmin, OrganizationScopedAdmin, ReadOnlyA
         "actor",
         "organization",
         "project",
-        "about",
+        "about_in_full",
         "changes_in_words",
         "event_type",
     ]
@@ -886,26 +908,13 @@ class AuditEventAdmin(CalendarHierarchyAdmin, OrganizationScopedAdmin, ReadOnlyA
 
     @admin.display(description="about")
     def about(self, event: AuditEvent) -> str:
-        items = [
-            item
-            for item in event.targets or []
-            if item.get("type") not in ("project", "organization")
-        ]
-        names = getattr(event, "names", None)
+        # The list wraps the names between words; only a long unbroken value (a webhook
+        # URL) is cut, its whole text the tooltip. The event's page shows all of it.
+        return about_in_words(event, getattr(event, "names", None), cut=True)
 
-        def label(item) -> str:
-            if names is not None and item.get("type") == "user":
-                return str(names(str(item.get("id"))) or item.get("label") or item.get("id"))
-            return str(item.get("label") or item.get("id"))
-
-        labels = (label(item) for item in items)
-        # A long label (a webhook URL) is cut to the column; the whole of it is its tooltip.
-        return (
-            format_html_join(
-                ", ", "{}", ((display.truncated(label, narrow=True),) for label in labels)
-            )
-            or "—"
-        )
+    @admin.display(description="about")
+    def about_in_full(self, event: AuditEvent) -> str:
+        return about_in_words(event, Names([event]), cut=False)
 
     @admin.display(description="changes")
     def changes_in_words(self, event: AuditEvent) -> str:

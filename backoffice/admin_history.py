@@ -202,10 +202,15 @@ def targets_in_words(event: AuditEvent, obj, names: Names | None = None) -> str:
     parts = []
     for item in others:
         model = models.get(item.get("type", ""))
-        label = item.get("label") or item.get("id")
-        if names is not None and item.get("type") == "user":
-            label = names(str(item.get("id"))) or label
+        label = target_label(item, names)
         kind = str(model._meta.verbose_name) if model else item.get("type", "")
+        if item.get("type") in (
+            "distributionchannel",
+            "publicvideoshare",
+            "deployrequest",
+            "template",
+        ):
+            kind = ""  # the label says what it is ("PROD channel", "template X")
         url = None
         if model is not None:
             try:
@@ -213,11 +218,54 @@ def targets_in_words(event: AuditEvent, obj, names: Names | None = None) -> str:
             except (ValueError, KeyError, TypeError):
                 url = None
         parts.append(
-            format_html('{} <a href="{}">{}</a>', kind, url, label)
+            format_html('{}<a href="{}">{}</a>', f"{kind} " if kind else "", url, label)
             if url
-            else format_html("{} {}", kind, label)
+            else format_html("{}{}", f"{kind} " if kind else "", label)
         )
     return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts)) if parts else "—"
+
+
+#: A word longer than this (a URL, a key) is cut in the audit list rather than wrapped.
+LONG_UNBROKEN = 40
+
+
+def target_label(item: dict, names: Names | None = None) -> str:
+    """One target as the trail names it: "PROD channel", "PROD share", "deploy request to
+    PROD", "template Welcome video 1.0", a person by the name they go by now."""
+    kind = item.get("type", "")
+    label = str(item.get("label") or item.get("id") or "")
+    if kind == "user" and names is not None:
+        return str(names(str(item.get("id"))) or label)
+    if kind == "distributionchannel":
+        return f"{label.rpartition(' · ')[2]} channel"
+    if kind == "publicvideoshare":
+        return label.rpartition(" · ")[2]
+    if kind == "deployrequest":
+        channel = label.partition(" → ")[2].partition(" (")[0]
+        return f"deploy request to {channel}" if channel else "deploy request"
+    if kind == "template":
+        return f"template {label}"
+    return label
+
+
+def about_in_words(event: AuditEvent, names: Names | None = None, *, cut: bool = False) -> str:
+    """What the event is about besides its project and organization (they have columns of
+    their own): the channel, the template, the token, the person… With ``cut`` (the list),
+    a long unbroken value such as a webhook URL is cut with an ellipsis, the whole of it
+    its tooltip; names wrap between words."""
+    items = [
+        item for item in event.targets or [] if item.get("type") not in ("project", "organization")
+    ]
+    labels = [target_label(item, names) for item in items]
+    if not labels:
+        return "—"
+
+    def shown(label: str) -> str:
+        if cut and any(len(word) > LONG_UNBROKEN for word in label.split()):
+            return display.truncated(label)
+        return format_html('<span class="about-item">{}</span>', label)
+
+    return format_html_join(", ", "{}", ((shown(label),) for label in labels))
 
 
 def history_rows(obj, events: list[AuditEvent] | None = None) -> list[dict[str, str]]:

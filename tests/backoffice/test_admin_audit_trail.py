@@ -1,0 +1,129 @@
+"""The audit trail as people read it: the list and an event's page name the channel and the
+template, in full, in words."""
+
+import pytest
+
+from backoffice.actors import Actor
+from backoffice.models import AuditEvent
+from backoffice.services import user_grant_model_permissions, user_update_profile
+from projects.services import project_activate
+from shares.services import channel_publish
+from tests.projects.factories import make_project
+from tests.templates.helpers import make_template
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/backoffice/auditevent/"
+
+
+@pytest.fixture
+def admin_client(users, client):
+    """The organization admin, signed in to the admin (staff, as the demo's admin is)."""
+    admin = users["OrganizationAdmin"]
+    system = Actor.system("tests")
+    user_update_profile(actor=system, user=admin, is_staff=True)
+    user_grant_model_permissions(actor=system, user=admin, app_labels=["backoffice"])
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def published(org, users):
+    actor = Actor.for_user(users["OrganizationAdmin"])
+    project = make_project(org, name="Crédito Pre-Aprobado Q2")
+    project_activate(actor=actor, project=project)
+    template = make_template(project, name="Bienvenida persona", version="1.0")
+    channel_publish(actor=actor, project=project, channel="PROD", template_id=template.pk)
+    return AuditEvent.objects.get(event_type="CHANNEL_PUBLISHED")
+
+
+def test_list_names_the_channel_and_the_template_uncut(published, admin_client):
+    client = admin_client
+
+    page = client.get(LIST).content.decode()
+
+    row = page[page.index("Channel published") :]
+    row = row[: row.index("</tr>")]
+    assert "PROD channel" in row
+    assert "template Bienvenida persona 1.0" in row
+    assert "truncate" not in row  # names wrap between words, never cut
+
+
+def test_event_page_names_the_channel_and_the_template_in_full(published, admin_client):
+    client = admin_client
+
+    page = client.get(f"{LIST}{published.pk}/change/").content.decode()
+
+    assert "PROD channel" in page
+    assert "template Bienvenida persona 1.0" in page
+    assert "truncate" not in page
+
+
+def test_a_long_url_is_cut_in_the_list_only(org, admin_client):
+    client = admin_client
+    url = "https://hooks.example.com/" + "x" * 80
+    event = AuditEvent.objects.create(
+        event_type="WEBHOOK_CREATED",
+        organization=org,
+        actor_kind="SYSTEM",
+        actor_label="tests",
+        targets=[{"type": "webhookendpoint", "id": "1", "label": url}],
+    )
+
+    listed = client.get(LIST).content.decode()
+    shown = client.get(f"{LIST}{event.pk}/change/").content.decode()
+
+    assert f'class="truncate" title="{url}"' in listed
+    assert url in shown
+    assert "truncate" not in shown
+
+
+def _filter_panel(page: str) -> str:
+    return page[page.index('id="changelist-filter"') :]
+
+
+def test_filter_panel_offers_the_projects_and_people_of_the_trail(org, users, admin_client):
+    actor = Actor.for_user(users["ProjectManager"])
+    project = make_project(org, name="Hipotecario Preferente")
+    project_activate(actor=actor, project=project)
+
+    panel = _filter_panel(admin_client.get(LIST).content.decode())
+
+    assert "By project" in panel
+    assert "By person who acted" in panel
+    assert f"?project={project.pk}" in panel
+    assert "Hipotecario Preferente" in panel
+    assert f"?actor={users['ProjectManager'].pk}" in panel
+    pm = users["ProjectManager"]
+    assert (pm.display_name or pm.email) in panel
+
+
+def test_filter_choices_are_bounded_and_cost_the_same_queries(org, users, admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backoffice.admin import CHOICES_IN_FILTER
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(LIST).status_code == 200
+        return len(captured)
+
+    make_project(org, name="Project 0")
+    few = queries()
+    for number in range(1, CHOICES_IN_FILTER + 10):
+        make_project(org, name=f"Project {number}")
+    many = queries()
+
+    panel = _filter_panel(admin_client.get(LIST).content.decode())
+    assert panel.count("?project=") == CHOICES_IN_FILTER
+    assert many == few
+
+
+def test_the_chosen_project_is_shown_in_the_panel(org, users, admin_client):
+    project = make_project(org, name="Campaña Navidad 2025")
+
+    panel = _filter_panel(admin_client.get(f"{LIST}?project={project.pk}").content.decode())
+
+    assert 'class="selected"' in panel[panel.index("By project") :]
+    assert "Campaña Navidad 2025" in panel
