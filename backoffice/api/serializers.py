@@ -166,6 +166,7 @@ class ProblemSerializer(Serializer):
             "unsupported_media_type",
             "rate_limited",
             "server_error",
+            "service_unavailable",
         ]
     )
     errors = serializers.DictField(

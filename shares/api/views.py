@@ -8,7 +8,7 @@ those.
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from backoffice.actors import Actor
@@ -242,9 +242,16 @@ class DeployRequestViewSet(ProjectScopedViewSet):
         requests = DeployRequest.objects.filter(project=self.project).select_related(
             "requested_by", "decided_by"
         )
-        wanted = self.request.query_params.get("status")
-        if self.action == "list" and wanted:
-            requests = requests.filter(status=wanted)
+        if self.action == "list":
+            wanted = self.request.query_params.getlist("status")
+            if len(wanted) > 1 or (wanted and wanted[0] not in DeployStatus.values):
+                # As the schema's enum says: "pending" would silently list nothing.
+                allowed = ", ".join(DeployStatus.values)
+                raise ValidationError(
+                    {"status": [f'"{wanted[-1]}" is not a valid choice: one of {allowed}.']}
+                )
+            if wanted:
+                requests = requests.filter(status=wanted[0])
         return requests
 
     @extend_schema(

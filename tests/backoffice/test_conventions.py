@@ -558,3 +558,12 @@ def test_health_checks_answer_a_wrong_method_with_problem_details(path):
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "method_not_allowed"
     assert response["Allow"] == "GET, HEAD"
+
+
+def test_the_schema_lists_every_problem_code_the_server_sends(anon):
+    """``/readyz`` and the database-outage path send ``service_unavailable``."""
+    schema = json.loads(anon.get("/api/schema", {"format": "json"}).content)
+    problem = schema["components"]["schemas"]["Problem"]["properties"]["code"]
+    ref = problem.get("$ref") or problem["allOf"][0]["$ref"]
+    codes = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["enum"]
+    assert {"service_unavailable", "unsupported_media_type", "server_error"} <= set(codes)

@@ -248,6 +248,20 @@ def test_the_list_runs_a_constant_number_of_queries(setup, django_assert_num_que
     assert all(item["requestedBy"] == str(requester.pk) for item in body["items"])
 
 
+@pytest.mark.parametrize("wanted", ["pending", "Bogus", "", ["Pending", "Rejected"]])
+def test_a_status_filter_outside_the_enum_is_a_400(setup, wanted):
+    """The schema declares the enum; "pending" answered an empty list, as if none waited."""
+    project, template, requester, approver = setup
+    deploy_request_create(actor=Actor.for_user(requester), project=project, template_id=template.pk)
+    response = Client(approver).get(base(project), {"status": wanted})
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "invalid_request"
+    assert body["errors"]["status"][0].endswith("one of Pending, Approved, Rejected, Expired.")
+    assert Client(approver).get(base(project), {"status": "Pending"}).json()["total"] == 1
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_approvals_at_once_publish_once(org):
