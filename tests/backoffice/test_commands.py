@@ -116,10 +116,32 @@ def test_create_user_applies_the_password_validators(org, password, reason):
     assert not User.objects.filter(email="weak.ana@example.com").exists()
 
 
-def test_create_user_on_an_existing_email_changes_the_role(org):
+def test_create_user_on_an_existing_member_refuses_another_role_without_the_flag(org):
+    user = member(org, Role.PROJECT_MANAGER, email="pm@example.com")
+
+    with pytest.raises(CommandError, match="--change-role"):
+        run("create_user", "PM@example.com", "--org", org.slug, "--role", "Viewer")
+
+    assert Membership.objects.get(user=user).role == Role.PROJECT_MANAGER
+    assert not AuditEvent.objects.filter(event_type="ROLE_CHANGED").exists()
+    # The same role again is fine (nothing to change).
+    assert run("create_user", user.email, "--org", org.slug, "--role", "ProjectManager")[-1] == (
+        str(user.id)
+    )
+
+
+def test_create_user_on_an_existing_email_changes_the_role_with_the_flag(org):
     user = member(org, Role.VIEWER, email="ana@example.com")
 
-    lines = run("create_user", "ANA@example.com", "--org", org.slug, "--role", "ProjectManager")
+    lines = run(
+        "create_user",
+        "ANA@example.com",
+        "--org",
+        org.slug,
+        "--role",
+        "ProjectManager",
+        "--change-role",
+    )
 
     assert lines[-1] == str(user.id)
     assert User.objects.filter(email__iexact="ana@example.com").count() == 1
@@ -192,7 +214,7 @@ def test_create_user_cannot_demote_the_last_organization_admin(org):
     admin = member(org, Role.ORGANIZATION_ADMIN)
 
     with pytest.raises(CommandError, match="at least one active OrganizationAdmin"):
-        run("create_user", admin.email, "--org", org.slug, "--role", "Viewer")
+        run("create_user", admin.email, "--org", org.slug, "--role", "Viewer", "--change-role")
 
     assert Membership.objects.get(user=admin).role == Role.ORGANIZATION_ADMIN
 

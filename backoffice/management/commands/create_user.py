@@ -1,10 +1,11 @@
-"""``manage.py create_user EMAIL --org SLUG --role ROLE [--password PW] [--owner]``"""
+"""``manage.py create_user EMAIL --org SLUG --role ROLE [--password PW] [--owner]
+[--change-role]``"""
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from backoffice.models import User
+from backoffice.models import Membership, User
 from backoffice.roles import Role
 
 from ._base import (
@@ -19,8 +20,8 @@ from ._base import (
 class Command(ServiceCommand):
     help = (
         "Create a user (Active) with a role in an organization, or, for an existing e-mail "
-        "(whatever its case), add or change their membership there. The last line printed "
-        "is the user id."
+        "(whatever its case), add them there; changing the role of an existing member needs "
+        "--change-role. The last line printed is the user id."
     )
 
     def add_arguments(self, parser) -> None:
@@ -43,6 +44,12 @@ class Command(ServiceCommand):
             action="store_true",
             help="Also make the user the system Owner (superuser with staff access).",
         )
+        parser.add_argument(
+            "--change-role",
+            action="store_true",
+            help="Change the role of a user who is already a member of the organization "
+            "(without it, a different role is refused and nothing changes).",
+        )
         super().add_arguments(parser)
 
     def run(
@@ -54,10 +61,21 @@ class Command(ServiceCommand):
         password: str | None,
         display_name: str,
         owner: bool,
+        change_role: bool = False,
         **options,
     ) -> str:
         email = clean_email(email)
         organization = get_organization(org)
+        current = (
+            Membership.objects.filter(organization=organization, user__email__iexact=email)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if current is not None and current != role and not change_role:
+            raise CommandError(
+                f"{email} is already {current} in {organization.name}: add --change-role to "
+                f"make them {role}."
+            )
         if password and not User.objects.filter(email__iexact=email).exists():
             check_password(password, User(email=email, display_name=display_name))
         user, created = get_or_create_user(
