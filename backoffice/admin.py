@@ -24,7 +24,8 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from . import admin_display as display
 from . import services
@@ -203,7 +204,7 @@ class OrganizationMembershipInline(MembershipInline):
 class OrganizationNewMemberInline(NewMembershipInline):
     fields = ["user", "role"]
     autocomplete_fields = ["user"]
-    verbose_name = "new member"
+    verbose_name = "member"  # "Add another member"
     verbose_name_plural = "add members"
 
 
@@ -216,7 +217,7 @@ class UserMembershipInline(MembershipInline):
 class UserNewMembershipInline(NewMembershipInline):
     fields = ["organization", "role"]
     autocomplete_fields = ["organization"]
-    verbose_name = "new membership"
+    verbose_name = "membership"  # "Add another membership"
     verbose_name_plural = "add to organizations"
 
 
@@ -428,8 +429,51 @@ class UserAdmin(
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not services.may_manage_rights(Actor.for_user(request.user)):
-            fields += self.rights_fields  # shown, never submitted: a forged value is ignored
+            fields += self.rights_fields  # never submitted: a forged value is ignored
+            fields += ["password_state", "access_summary"]
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        """Only the Owner, who manages rights, sees Django's permission and group pickers
+        and the password hash's internals; anyone else reads whether a password is set and
+        a summary of the person's access (staff, Owner, organizations and roles)."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or services.may_manage_rights(Actor.for_user(request.user)):
+            return fieldsets
+        hidden = {"groups", "user_permissions", "is_superuser"}
+        shown = []
+        for name, options in fieldsets:
+            fields = [
+                "password_state" if field == "password" else field
+                for field in options.get("fields", [])
+                if field not in hidden
+            ]
+            if name == "Staff access":
+                options = {key: value for key, value in options.items() if key != "description"}
+                fields = [*fields, "access_summary"]
+            shown.append((name, {**options, "fields": fields}))
+        return shown
+
+    @admin.display(description="password")
+    def password_state(self, user: User) -> str:
+        state = "Set" if user.has_usable_password() else "Not set (signs in by invitation)"
+        return format_html('{} · <a href="../password/">set a new password</a>', state)
+
+    @admin.display(description="access")
+    def access_summary(self, user: User) -> str:
+        """The person's access in words, from their active memberships (one query)."""
+        lines = []
+        if user.is_superuser:
+            lines.append("System Owner: an organization admin in every organization.")
+        rows = (
+            user.memberships.filter(deactivated_at__isnull=True)
+            .select_related("organization")
+            .order_by("organization__name")
+        )
+        lines += [f"{row.role_label} in {row.organization.name}" for row in rows]
+        if not lines:
+            return "No organization."
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     def _may_open(self, request, obj: User | None) -> bool:
         """Anyone but the Owner opens only their own staff account and non-staff users."""
@@ -808,7 +852,7 @@ class AuditEventAdmin(CalendarHierarchyAdmin, OrganizationScopedAdmin, ReadOnlyA
         "project",
         "about_in_full",
         "changes_in_words",
-        "event_type",
+        "type_code",
     ]
     readonly_fields = fields
     change_list_template = "admin/percus/audit_change_list.html"
@@ -915,6 +959,10 @@ class AuditEventAdmin(CalendarHierarchyAdmin, OrganizationScopedAdmin, ReadOnlyA
     @admin.display(description="about")
     def about_in_full(self, event: AuditEvent) -> str:
         return about_in_words(event, Names([event]), cut=False)
+
+    @admin.display(description="type in the API and the CSV")
+    def type_code(self, event: AuditEvent) -> str:
+        return format_html('<code class="nowrap">{}</code>', event.event_type)
 
     @admin.display(description="changes")
     def changes_in_words(self, event: AuditEvent) -> str:

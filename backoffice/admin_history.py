@@ -47,9 +47,49 @@ def event_in_words(event_type: str) -> str:
     return capfirst(event_type.replace("_", " ").lower())
 
 
+#: Words spelled as people write them in a field's name.
+FIELD_WORDS = {"api": "API", "url": "URL", "cta": "CTA", "ip": "IP", "json": "JSON"}
+
+
 def field_in_words(name: str) -> str:
-    """``activeTemplate`` → "active template", ``cta_url`` → "cta url"."""
-    return CAMEL.sub(" ", name).replace("_", " ").lower()
+    """``activeTemplate`` → "active template", ``cta_url`` → "CTA URL",
+    ``apiCredentialId`` → "API credential" (an id is named by what it points at)."""
+    words = CAMEL.sub(" ", name).replace("_", " ").lower().split()
+    if len(words) > 1 and words[-1] == "id":
+        words = words[:-1]
+    return " ".join(FIELD_WORDS.get(word, word) for word in words)
+
+
+_CHOICE_LABELS: dict[str, dict[str, str]] | None = None
+
+
+def choice_labels() -> dict[str, dict[str, str]]:
+    """The labels of every choice field of the admin's models, by field name and value
+    (``kind``: ``LottieStandalone`` → "Lottie Standalone"), read once."""
+    global _CHOICE_LABELS
+    if _CHOICE_LABELS is None:
+        labels: dict[str, dict[str, str]] = {}
+        for model in _models_by_name().values():
+            for field in model._meta.get_fields():
+                for value, label in getattr(field, "flatchoices", None) or []:
+                    if isinstance(value, str) and value:
+                        labels.setdefault(field.name, {}).setdefault(value, str(label))
+        _CHOICE_LABELS = labels
+    return _CHOICE_LABELS
+
+
+def choice_in_words(field: str, value: str) -> str | None:
+    """A coded value of ``field`` (``status``, ``templateStatus``, ``kind``, ``role``) as
+    the admin shows it elsewhere; statuses without choices ("active") capitalised."""
+    snake = CAMEL.sub("_", field).lower()
+    labels = choice_labels()
+    for name in (snake, snake.rpartition("_")[2]):
+        if value in labels.get(name, {}):
+            label = labels[name][value]
+            return capfirst(label.lower()) if name == "role" else label
+    if snake.endswith("status"):
+        return capfirst(value)
+    return None
 
 
 def _models_by_name() -> dict[str, type]:
@@ -119,18 +159,23 @@ def _uuids(value, pattern: re.Pattern = UUID_TEXT) -> list[str]:
     return []
 
 
-def value_in_words(value, names: Names, *, person: bool = False) -> str:
-    """A stored value as a sentence reads it: nothing, yes/no, names for ids, lists
-    comma-separated, times in the site's zone; with ``person`` (a field naming who, such as
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def value_in_words(value, names: Names, *, person: bool = False, field: str = "") -> str:
+    """A stored value as a sentence reads it: "—" for nothing, yes/no, names for ids, lists
+    comma-separated, times in the site's zone, coded values of ``field`` by their labels
+    ("Active", "Lottie Standalone"); with ``person`` (a field naming who, such as
     ``requestedBy``), a stored e-mail as that person's name."""
-    if value is None or value == "" or value == [] or value == {}:
-        return "nothing"
+    if _empty(value):
+        return "—"
     if value is True:
         return "yes"
     if value is False:
         return "no"
     if isinstance(value, list):
-        return ", ".join(value_in_words(item, names) for item in value)
+        return ", ".join(value_in_words(item, names, field=field) for item in value)
     if isinstance(value, dict):
         return ", ".join(f"{key}: {value_in_words(item, names)}" for key, item in value.items())
     if isinstance(value, str):
@@ -138,6 +183,9 @@ def value_in_words(value, names: Names, *, person: bool = False) -> str:
             return f"“{names(value)}”" if names(value) else value
         if person and EMAIL_TEXT.match(value):
             return names(value) or value
+        label = choice_in_words(field, value) if field else None
+        if label is not None:
+            return label
         moment = parse_datetime(value) if "T" in value and value[:4].isdigit() else None
         if moment is not None:
             return _when(moment)
@@ -164,19 +212,22 @@ def actor_in_words(event: AuditEvent) -> str:
         return format_html("the API credential <code>{}</code>", event.actor_label)
     label = event.actor_label or "system"
     if label.startswith("command:"):
-        return format_html("the command <code>{}</code>", label.partition(":")[2])
+        return format_html('the <code class="nowrap">{}</code> command', label.partition(":")[2])
     return format_html("the system <small>({})</small>", label)
 
 
 def changes_in_words(event: AuditEvent, names: Names) -> str:
+    """Each change as "field: before → after"; a field empty before and after (a creation
+    listing every field) is left out."""
     rows = [
         (
             field_in_words(field),
-            value_in_words(change.get("before"), names, person=_names_a_person(field)),
-            value_in_words(change.get("after"), names, person=_names_a_person(field)),
+            value_in_words(change.get("before"), names, person=_names_a_person(field), field=field),
+            value_in_words(change.get("after"), names, person=_names_a_person(field), field=field),
         )
         for field, change in (event.changes or {}).items()
         if isinstance(change, dict)
+        and not (_empty(change.get("before")) and _empty(change.get("after")))
     ]
     if not rows:
         return "—"

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from .actors import Actor
 from .roles import Role
@@ -143,7 +144,14 @@ class Membership(TimeStampedModel):
         indexes = [models.Index(fields=["organization", "role"])]
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name()} in {self.organization} as {self.role}"
+        return f"{self.user.get_full_name()} in {self.organization} as {self.role_label}"
+
+    @property
+    def role_label(self) -> str:
+        """The role as people read it ("Organization admin"), not its code."""
+        return (
+            capfirst(str(Role(self.role).label).lower()) if self.role in Role.values else self.role
+        )
 
     @property
     def is_active(self) -> bool:
@@ -307,7 +315,8 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} by {self.actor_label or self.actor_kind}"
+        what = capfirst(self.event_type.replace("_", " ").lower())
+        return f"{what} by {self.actor_name}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
@@ -316,3 +325,17 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are never deleted one by one.")
+
+    @property
+    def actor_name(self) -> str:
+        """Who acted, in words: a person by the name they go by, "the load_demo_data
+        command", "the API credential pk_…", "the system"."""
+        if self.actor_user_id is not None:
+            user = self.actor_user
+            return user.display_name or user.email
+        label = self.actor_label or ""
+        if label.startswith("command:"):
+            return f"the {label.partition(':')[2]} command"
+        if self.actor_kind == self.ActorKind.CREDENTIAL:
+            return f"the API credential {label}".strip()
+        return f"the system ({label})" if label else "the system"

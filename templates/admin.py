@@ -143,6 +143,14 @@ class TemplateFileInline(ReadOnlyInline):
         return format_html('<code title="{0}">{1}…</code>', file.sha256, file.sha256[:12])
 
 
+class EverInProductionFilter(admin.BooleanFieldListFilter):
+    """The ``was_production`` flag, titled in words ("By ever in Production")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "ever in Production"
+
+
 @admin.register(Template)
 class TemplateAdmin(
     CalendarHierarchyAdmin,
@@ -166,7 +174,7 @@ class TemplateAdmin(
         "created_at",
     ]
     list_display_links = ["poster", "name"]
-    list_filter = ["status", "kind", ("was_production", admin.BooleanFieldListFilter)]
+    list_filter = ["status", "kind", ("was_production", EverInProductionFilter)]
     date_hierarchy = "created_at"
     search_fields = ["name", "project__name", "project__slug"]
     list_select_related = ["project", "project__organization"]

@@ -127,3 +127,120 @@ def test_the_chosen_project_is_shown_in_the_panel(org, users, admin_client):
 
     assert 'class="selected"' in panel[panel.index("By project") :]
     assert "Campaña Navidad 2025" in panel
+
+
+# Values in words ---------------------------------------------------------------------------
+
+
+def test_event_page_titles_the_event_in_words(users, client):
+    from backoffice.services import token_create, token_revoke
+
+    admin = users["OrganizationAdmin"]
+    token = token_create(actor=Actor.for_user(admin), user=admin, name="laptop").token
+    token_revoke(actor=Actor.for_user(admin), token=token)
+    event = AuditEvent.objects.get(event_type="TOKEN_REVOKED")
+    client.force_login(users["Owner"])  # a token's events belong to no organization
+
+    page = client.get(f"{LIST}{event.pk}/change/").content.decode()
+
+    assert f"Token revoked by {admin.display_name or admin.email}" in page
+    assert "TOKEN_REVOKED by" not in page
+    assert '<span class="before">Active</span> → Revoked' in page
+
+
+def test_a_command_acts_in_words(org, admin_client):
+    event = AuditEvent.objects.create(
+        event_type="PROJECT_CREATED",
+        organization=org,
+        actor_kind="system",
+        actor_label="command:load_demo_data",
+    )
+
+    page = admin_client.get(f"{LIST}{event.pk}/change/").content.decode()
+    listed = admin_client.get(LIST).content.decode()
+
+    assert "Project created by the load_demo_data command" in page
+    assert "command:load_demo_data" not in page
+    assert "load_demo_data</code> command" in listed
+
+
+def test_history_shows_labels_and_leaves_out_empty_fields(org, users, client):
+    project = make_project(org, name="Bienvenida")
+    template = make_template(project)
+    client.force_login(users["Owner"])
+
+    history = client.get(f"/admin/video_templates/template/{template.pk}/history/").content.decode()
+    project_history = client.get(f"/admin/projects/project/{project.pk}/history/").content.decode()
+
+    assert "Lottie Standalone" in history
+    assert "LottieStandalone" not in history
+    for page in (history, project_history):
+        assert "nothing" not in page
+        assert "— → —" not in page
+        assert "api credential id" not in page
+
+
+def test_membership_captions_and_labels_use_words(org, users, client):
+    client.force_login(users["Owner"])
+    admin = users["OrganizationAdmin"]
+
+    org_page = client.get(f"/admin/backoffice/organization/{org.pk}/change/").content.decode()
+    user_page = client.get(f"/admin/backoffice/user/{admin.pk}/change/").content.decode()
+    templates = client.get("/admin/video_templates/template/").content.decode()
+
+    assert "as Organization admin" in org_page
+    assert "as OrganizationAdmin" not in org_page + user_page
+    assert "New membership" not in user_page
+    assert "New member" not in org_page
+    assert "By was production" not in templates
+    assert "By ever in Production" in templates
+
+
+# A user's page --------------------------------------------------------------------------
+
+
+def test_an_organization_admin_reads_a_summary_not_permissions_or_hashes(org, users, admin_client):
+    admin = users["OrganizationAdmin"]
+
+    page = admin_client.get(f"/admin/backoffice/user/{admin.pk}/change/").content.decode()
+
+    assert "Can add" not in page
+    assert 'name="user_permissions"' not in page
+    assert 'name="groups"' not in page
+    assert "algorithm" not in page
+    assert "salt" not in page
+    assert "Organization admin in Banco Andino" in page
+
+
+def test_an_organization_admin_still_saves_their_own_page(org, users, admin_client):
+    admin = users["OrganizationAdmin"]
+    url = f"/admin/backoffice/user/{admin.pk}/change/"
+    membership = admin.memberships.get()
+    form = {
+        "email": admin.email,
+        "display_name": "Ana Administradora",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-0-id": str(membership.pk),
+        "memberships-0-user": str(admin.pk),
+        "memberships-0-role": membership.role,
+        "memberships-2-TOTAL_FORMS": "0",
+        "memberships-2-INITIAL_FORMS": "0",
+    }
+
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 302, [
+        line for line in response.content.decode().splitlines() if "error" in line
+    ]
+    admin.refresh_from_db()
+    assert admin.display_name == "Ana Administradora"
+
+
+def test_the_owner_still_manages_permissions(users, client):
+    client.force_login(users["Owner"])
+
+    page = client.get(f"/admin/backoffice/user/{users['Viewer'].pk}/change/").content.decode()
+
+    assert 'name="user_permissions"' in page
+    assert "algorithm" in page  # the hash's details, for the Owner only

@@ -87,10 +87,10 @@ def test_deploy_requests_show_status_badges_and_people_by_name(owner_client, org
     # The audit trail stored the requester as an e-mail: its history names them too.
     history = html(owner_client, reverse("admin:shares_deployrequest_history", args=[rejected.pk]))
     assert re.search(
-        r"requested by</span>: <span class=\"before\">nothing</span> → Pablo Gestor", history
+        r"requested by</span>: <span class=\"before\">—</span> → Pablo Gestor", history
     )
     assert re.search(
-        r"rejected by</span>: <span class=\"before\">nothing</span> → Ana Administradora", history
+        r"rejected by</span>: <span class=\"before\">—</span> → Ana Administradora", history
     )
     assert requester.email not in shown_text(history)
 
