@@ -509,7 +509,9 @@ class AuditEventViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
             return self.export(request, *args, **kwargs)
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    # ``filters=True``: the list's filters apply here too, and the schema says so (an action
+    # that isn't the list gets no filter parameters by default).
+    @extend_schema(filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=False, methods=["get"])
     def export(self, request, **kwargs):
         events = self.filter_queryset(self.get_queryset()).order_by("-created_at", "-id")

@@ -1,5 +1,6 @@
 """Channel representations and the publish input."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backoffice.api.datetimes import DateTimeField
@@ -99,6 +100,12 @@ class PublicVideoShareSerializer(ModelSerializer):
         return share_is_live(share)
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {}})  # + null: allow_null
+class PersonalizationDataField(serializers.JSONField):
+    """Any JSON here; ``services.share_validate`` refuses what isn't an object (or null). The
+    schema says so: ``oneOf: [{}, null]`` made null invalid and admitted an array."""
+
+
 class PublicVideoShareWriteSerializer(Serializer):
     """The PUT body. Only the JSON types are checked here; every rule of §7 is checked by
     ``services.share_validate`` (so the admin and the API refuse the same things)."""
@@ -116,7 +123,7 @@ class PublicVideoShareWriteSerializer(Serializer):
     cta_url = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, trim_whitespace=False
     )
-    personalization_data = serializers.JSONField(
+    personalization_data = PersonalizationDataField(
         required=False, allow_null=True, help_text="A JSON object, at most 16 KB."
     )
     api_credential_id = serializers.UUIDField(required=False, allow_null=True)

@@ -567,3 +567,17 @@ def test_the_schema_lists_every_problem_code_the_server_sends(anon):
     ref = problem.get("$ref") or problem["allOf"][0]["$ref"]
     codes = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["enum"]
     assert {"service_unavailable", "unsupported_media_type", "server_error"} <= set(codes)
+
+
+def test_the_schema_declares_what_the_server_takes(anon):
+    """The audit export applies the list's filters; ``personalizationData`` is an object or
+    null (``oneOf: [{}, null]`` refused null, which the server takes, and admitted a list)."""
+    schema = json.loads(anon.get("/api/schema", {"format": "json"}).content)
+    export = schema["paths"]["/api/Organizations/{organizationId}/audit-events/export"]["get"]
+    names = {parameter["name"] for parameter in export["parameters"]}
+    assert {"projectId", "actorUserId", "eventType", "createdAfter", "createdBefore"} <= names
+    data = schema["components"]["schemas"]["PublicVideoShareWriteRequest"]["properties"][
+        "personalizationData"
+    ]
+    assert data["type"] == ["object", "null"]
+    assert "oneOf" not in data
