@@ -414,3 +414,12 @@ def test_admin_trash_and_restore_actions_go_through_the_services(client, org):
     assert Project.objects.trashed().count() == 0
     assert AuditEvent.objects.filter(event_type="PROJECT_RESTORED").count() == 3
     assert child.pk
+
+
+@pytest.mark.parametrize("value", ["maybe", "yes", "1", "True", ""])
+def test_trashed_takes_only_true_or_false(users, client_for, org, value):
+    """The schema declares a boolean: "maybe" listed the live projects as if it were false."""
+    make_project(org)
+    response = client_for(users["Viewer"]).get("/api/Projects", {"trashed": value})
+    body = assert_problem(response, 400, "invalid_request")
+    assert body["errors"] == {"trashed": ["Must be true or false."]}
