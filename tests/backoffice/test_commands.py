@@ -263,6 +263,14 @@ def test_create_api_token_refuses_an_unknown_email(db):
         run("create_api_token", "nobody@example.com")
 
 
+def test_create_api_token_dry_run_promises_no_token(users):
+    lines = run("create_api_token", users["Viewer"].email, "--dry-run")
+
+    assert "Dry run" in lines[-1]
+    assert not any("Store the token now" in line for line in lines)
+    assert not ApiToken.objects.exists()
+
+
 def test_create_api_token_refuses_a_bad_scope(users):
     with pytest.raises(CommandError, match="scope"):
         run("create_api_token", users["Viewer"].email, "--scope", "admin")

@@ -289,8 +289,10 @@ def test_purge_keeps_a_batch_with_a_production_template(org, capsys):
     project_trash(actor=SYSTEM, project=other)
     age([other], days=30)
 
-    with pytest.raises(CommandError, match="1 batch stayed in the trash"):
+    with pytest.raises(CommandError, match="1 batch stayed in the trash") as refused:
         call_command("purge_trash")
+    # Nothing of a project in the trash can be unpublished: it must be restored first.
+    assert "restore the project" in str(refused.value)
 
     captured = capsys.readouterr()
     assert "1 batch skipped" in captured.out

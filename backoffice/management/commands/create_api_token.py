@@ -74,5 +74,7 @@ class Command(ServiceCommand):
         )
         if not user.is_active:
             self.warn(f"the user is {user.status}; the token works only once they are Active.")
+        if options.get("dry_run"):
+            return created.value  # not printed: a dry run's token was never saved
         self.note("Store the token now; it cannot be shown again:")
         return created.value

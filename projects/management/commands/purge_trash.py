@@ -78,5 +78,6 @@ class Command(BaseCommand):
         if skipped:
             raise CommandError(
                 f"{counted(skipped, 'batch')} stayed in the trash: see the reasons above "
-                "(unpublish their Production templates, then purge again)."
+                "(restore the project, unpublish its Production templates, then trash and "
+                "purge again)."
             )
