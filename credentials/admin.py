@@ -127,7 +127,7 @@ class ApiCredentialAdmin(
 
     @admin.display(description="key", ordering="api_key")
     def key(self, credential: ApiCredential) -> str:
-        return format_html("<code>{}</code>", credential.api_key)
+        return format_html('<code class="nowrap">{}</code>', credential.api_key)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

@@ -106,3 +106,35 @@ def test_swagger_ui_renders_the_api_under_the_policy(live_server, page, db):
 
     assert page.locator(".opblock").count() > 40
     assert "Percus Backoffice API" in page.locator(".info .title").inner_text()
+
+
+#: The number of lines an element's text takes (a word broken across lines makes two).
+LINES = "(element) => element.getClientRects().length"
+
+
+def test_identifiers_stay_whole_in_lists(live_server, page, org, users):
+    """A credential's key and a command's name never break mid-token in a list at 1440 px,
+    even beside long names and a many-column list."""
+    from backoffice.actors import Actor
+    from credentials.services import credential_create
+
+    project = make_project(org, name="Crédito Pre-Aprobado Q2 " + "Campaña " * 6)
+    credential_create(actor=Actor.system("tests"), project=project, name="Integración CRM " * 3)
+    AuditEvent.objects.create(
+        event_type="PROJECT_CREATED",
+        organization=org,
+        project_id=project.pk,
+        actor_kind="system",
+        actor_label="command:load_demo_data",
+    )
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, live_server, users["Owner"])
+
+    page.goto(f"{live_server.url}/admin/credentials/apicredential/")
+    key = page.locator("#result_list th.field-key code, #result_list td.field-key code").first
+    assert key.evaluate(LINES) == 1
+    page.goto(f"{live_server.url}/admin/backoffice/auditevent/")
+    command = page.locator("#result_list td.field-actor code", has_text="load_demo_data").first
+    assert command.evaluate(LINES) == 1
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(overflow) <= 0
