@@ -59,21 +59,29 @@ def run_service(
     *,
     verb: str,
     noun: Noun | None = None,
+    report: Callable[[list[tuple[Any, Any]]], list[str]] | None = None,
 ) -> int:
     """``act(obj)`` for each object; one error message per refusal, one success message
-    with the count ("Archived 2 projects.", or ``verb`` with ``{}`` where the count goes).
-    Returns how many went through."""
+    with the count ("Archived 2 projects.", or ``verb`` with ``{}`` where the count goes),
+    or, with ``report``, its sentences about what each object's service did (``(obj,
+    result)`` pairs: when an action can end in more than one way). Returns how many went
+    through."""
     noun = noun or noun_of(model_admin)
     done = 0
+    results: list[tuple[Any, Any]] = []
     for obj in objects:
         label = str(obj)
         try:
-            act(obj)
+            result = act(obj)
         except DomainError as error:
             model_admin.message_user(request, f"{label}: {error.detail}", messages.ERROR)
         else:
             done += 1
-    if done:
+            results.append((obj, result))
+    if report is not None:
+        for sentence in report(results):
+            model_admin.message_user(request, sentence, messages.SUCCESS)
+    elif done:
         counted = noun.count(done)
         sentence = verb.format(counted) if "{}" in verb else f"{verb} {counted}"
         model_admin.message_user(request, f"{sentence}.", messages.SUCCESS)
@@ -106,6 +114,8 @@ def confirmation_page(
         "items": list(items[:LISTED_AT_MOST]),
         "more": max(0, len(items) - LISTED_AT_MOST),
         "objects": [item.obj for item in items],
+        # Nothing would go through: the page offers no button to try, only the way back.
+        "all_refused": bool(items) and all(item.refusal for item in items),
         "action": action,
         "button": button,
         "object": obj,
@@ -129,6 +139,7 @@ def confirm_then_run(
     refusal: Callable[[Any], str | None] = lambda obj: None,
     general: Sequence[str] = (),
     noun: Noun | None = None,
+    report: Callable[[list[tuple[Any, Any]]], list[str]] | None = None,
 ):
     """The body of a confirmed action: the confirmation page first, the service once the
     page is posted back with ``post=yes``."""
@@ -145,7 +156,7 @@ def confirm_then_run(
             action=action,
             general=general,
         )
-    run_service(model_admin, request, objects, act, verb=verb, noun=noun)
+    run_service(model_admin, request, objects, act, verb=verb, noun=noun, report=report)
     return None
 
 

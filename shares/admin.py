@@ -668,6 +668,12 @@ def _publish_action(channel: str):
 
         def consequences(template) -> list[str]:
             current = serving.get(template.project_id)
+            if services.needs_approval(template.project, channel):
+                return [
+                    f"The organization requires four eyes: this requests approval; {channel} "
+                    "changes only when another Project Manager or admin approves it "
+                    "(Deploy requests)."
+                ]
             if current is None:
                 return [f"{channel} starts serving \u201c{template}\u201d."]
             if current.pk == template.pk:
@@ -690,21 +696,29 @@ def _publish_action(channel: str):
                 else []
             ),
             button=f"Yes, publish to {channel}",
-            verb=(
-                "Published {} to PROD, or requested its approval where the organization "
-                "requires four eyes (see Deploy requests)"
-                if channel == "PROD"
-                else f"Published {{}} to {channel}"
-            ),
+            verb=f"Published {{}} to {channel}",
             act=lambda template: services.channel_publish_or_request(
                 actor=actor, project=template.project, channel=channel, template_id=template.pk
             ),
             consequences=consequences,
+            report=lambda results: [
+                _published_or_requested(obj, result, channel) for obj, result in results
+            ],
         )
 
     publish.__name__ = f"publish_to_{channel.lower()}"
     publish.short_description = f"Publish to {channel}…"
     return publish
+
+
+def _published_or_requested(template, result, channel: str) -> str:
+    """What publishing did to this template: it is live, or its approval is pending."""
+    if isinstance(result, DeployRequest):
+        return (
+            f"Requested approval to publish \u201c{template}\u201d to {channel} (four eyes): "
+            "pending until another Project Manager or admin approves it in Deploy requests."
+        )
+    return f"Published \u201c{template}\u201d to {channel}: {channel} serves it now."
 
 
 def _served(project: Project) -> list[tuple[str, str]]:

@@ -101,3 +101,42 @@ def test_archive_action_refuses_a_published_template(staff_client, project, temp
 
     template.refresh_from_db()
     assert template.status == Status.TESTING
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_publishing_to_prod_says_it_is_live(staff_client, template):
+    response = staff_client.post(
+        reverse("admin:video_templates_template_changelist"),
+        {"action": "publish_to_prod", "_selected_action": [template.pk], "post": "yes"},
+        follow=True,
+    )
+
+    assert _messages(response) == [f"Published \u201c{template}\u201d to PROD: PROD serves it now."]
+
+
+def test_publishing_to_prod_under_four_eyes_says_approval_is_pending(
+    staff_client, org, project, template
+):
+    org.require_prod_approval = True
+    org.save(update_fields=["require_prod_approval"])
+    url = reverse("admin:video_templates_template_changelist")
+    confirm = staff_client.post(
+        url, {"action": "publish_to_prod", "_selected_action": [template.pk]}
+    ).content.decode()
+
+    response = staff_client.post(
+        url,
+        {"action": "publish_to_prod", "_selected_action": [template.pk], "post": "yes"},
+        follow=True,
+    )
+
+    assert "requires four eyes" in confirm
+    assert _messages(response) == [
+        f"Requested approval to publish \u201c{template}\u201d to PROD (four eyes): pending "
+        "until another Project Manager or admin approves it in Deploy requests."
+    ]
+    template.refresh_from_db()
+    assert template.status == Status.TESTING

@@ -291,3 +291,30 @@ def test_a_comment_delete_the_service_refuses_is_a_message(client, org, project,
         for response in (button, bulk):
             refused(response, "Only the author or an organization admin deletes a comment.")
     assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+# Confirmation pages that know every object will be refused ---------------------------------
+
+
+def test_a_confirmation_where_everything_will_be_refused_offers_only_back(owner_client, org):
+    archived = make_project(org, name="Navidad")
+    project_archive(actor=SYSTEM, project=archived)
+
+    html = act(owner_client, "projects_project", "archive", [archived], confirm=False)
+    html = html.content.decode()
+
+    assert "Will be refused" in html
+    assert 'value="Yes, archive"' not in html
+    assert 'name="post"' not in html
+    assert ">Back</a>" in html
+
+
+def test_a_confirmation_with_something_to_do_still_offers_yes(owner_client, org, project):
+    archived = make_project(org, name="Navidad")
+    project_archive(actor=SYSTEM, project=archived)
+
+    html = act(owner_client, "projects_project", "archive", [archived, project], confirm=False)
+    html = html.content.decode()
+
+    assert "Will be refused" in html
+    assert 'value="Yes, archive"' in html
