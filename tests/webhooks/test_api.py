@@ -154,6 +154,20 @@ def test_update_and_delete(org, client_as, endpoint, delivery):
     assert AuditEvent.objects.filter(event_type="WEBHOOK_DELETED").count() == 1
 
 
+def test_a_null_description_clears_it_as_for_projects(org, client_as, endpoint):
+    client = client_as("OrganizationAdmin")
+    one = f"{base(org)}/{endpoint.pk}"
+    assert client.patch(one, {"description": "ERP"}, format="json").json()["description"] == "ERP"
+    response = client.patch(one, {"description": None}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["description"] == ""
+    created = client.post(
+        base(org), {"url": URL, "events": ["share.created"], "description": None}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["description"] == ""
+
+
 def test_another_organizations_endpoint_is_not_found(org, other_org, client_as, endpoint):
     client = client_as("OrganizationAdmin")
     theirs = webhook_create(

@@ -87,9 +87,13 @@ class WebhookEndpointCreateSerializer(Serializer):
         error_messages=EVENTS_ERRORS,
     )
     description = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
+        max_length=200, required=False, allow_blank=True, allow_null=True, default=""
     )
     enabled = serializers.BooleanField(required=False, default=True)
+
+    def validate_description(self, value: str | None) -> str:
+        """``null`` clears it, as for projects and branding."""
+        return value or ""
 
 
 class WebhookEndpointUpdateSerializer(Serializer):
@@ -101,8 +105,14 @@ class WebhookEndpointUpdateSerializer(Serializer):
         required=False,
         error_messages=EVENTS_ERRORS,
     )
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
     enabled = serializers.BooleanField(required=False)
+
+    def validate_description(self, value: str | None) -> str:
+        """``null`` clears it, as for projects and branding."""
+        return value or ""
 
 
 class WebhookDeliverySerializer(ModelSerializer):
