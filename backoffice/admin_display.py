@@ -88,13 +88,17 @@ def truncated(
 
 
 def short_datetime(value) -> str:
-    """A date and time in the list's short form ("12/01/2026 5:41 p.m. UTC"), which may wrap
-    between the date and the time but never inside either."""
+    """A date and time in a list, in the admin's one format ("Dec. 1, 2026, 5:41 p.m. UTC",
+    as Django shows dates on every other page: never "12/01/2026", which reads as 12 January
+    in most of the world); it may wrap between the date and the time but never inside
+    either."""
     if value is None:
         return "—"
-    text = date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-    day, _, time = text.partition(" ")
-    return format_html('<span class="nowrap">{}</span> <span class="nowrap">{}</span>', day, time)
+    text = date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    day, _, time = text.rpartition(", ")
+    if not day:
+        return format_html('<span class="nowrap">{}</span>', text)
+    return format_html('<span class="nowrap">{},</span> <span class="nowrap">{}</span>', day, time)
 
 
 def human_size(size: int | None) -> str:

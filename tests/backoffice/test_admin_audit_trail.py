@@ -244,3 +244,28 @@ def test_the_owner_still_manages_permissions(users, client):
 
     assert 'name="user_permissions"' in page
     assert "algorithm" in page  # the hash's details, for the Owner only
+
+
+# One date format ---------------------------------------------------------------------------
+
+
+def test_lists_and_pages_show_dates_in_one_format(org, admin_client):
+    from datetime import UTC, datetime
+
+    event = AuditEvent.objects.create(
+        event_type="PROJECT_CREATED", organization=org, actor_kind="system", actor_label="tests"
+    )
+    AuditEvent.objects.filter(pk=event.pk).update(
+        created_at=datetime(2026, 12, 1, 18, 31, tzinfo=UTC)
+    )
+
+    listed = admin_client.get(LIST).content.decode()
+    shown = admin_client.get(f"{LIST}{event.pk}/change/").content.decode()
+
+    for page in (listed, shown):
+        assert "12/01/2026" not in page
+    assert (
+        '<span class="nowrap">Dec. 1, 2026,</span> <span class="nowrap">6:31 p.m. UTC</span>'
+        in listed
+    )
+    assert "Dec. 1, 2026," in shown

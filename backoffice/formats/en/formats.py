@@ -4,4 +4,6 @@ no abbreviation), since the admin shows times in each viewer's zone
 (``backoffice/time_zones.py``)."""
 
 DATETIME_FORMAT = "N j, Y, P T"
-SHORT_DATETIME_FORMAT = "m/d/Y P T"
+#: One format on every page: a short form such as "12/01/2026" reads as 12 January to most
+#: of the admin's users, so lists use the long one too.
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
