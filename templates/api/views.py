@@ -122,7 +122,10 @@ class TemplateFileDownloadView(APIView):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            # Each file in its own type (Lottie and manifest JSON, MP4, PNG …): any media type.
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.ANY, description="The file, in its own media type"
+            ),
             403: ProblemSerializer,
             404: ProblemSerializer,
         }

@@ -152,3 +152,10 @@ def test_the_schema_declares_the_branding_rules(org, users, client_for):
     )
     assert response.status_code == 400
     assert "privacyPolicyUrl" in response.json()["errors"]
+
+
+def test_a_signed_file_is_documented_in_any_media_type():
+    """A template's manifest is served as ``application/json``, its video as ``video/mp4``;
+    the schema said ``application/octet-stream`` (schemathesis ST105 in the stateful phase)."""
+    responses = _schema()["paths"]["/api/files/{token}"]["get"]["responses"]
+    assert responses["200"]["content"] == {"*/*": {"schema": {}}}
