@@ -1,6 +1,7 @@
 """Query filters that refuse what the schema refuses."""
 
 import django_filters
+from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -36,3 +37,17 @@ class StrictFilterBackend(DjangoFilterBackend):
             if errors:
                 raise ValidationError(errors)
         return super().filter_queryset(request, queryset, view)
+
+    def get_filterset(self, request, queryset, view):
+        """A refused choice lists the allowed values, as the serializers' choice fields do
+        (``backoffice.api.serializers.list_choices``)."""
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            for field in filterset.form.fields.values():
+                if isinstance(field, forms.ChoiceField):
+                    allowed = ", ".join(str(value) for value, _ in field.choices if value != "")
+                    if allowed:
+                        field.error_messages["invalid_choice"] = (
+                            f'"%(value)s" is not a valid choice: one of {allowed}.'
+                        )
+        return filterset

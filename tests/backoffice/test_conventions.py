@@ -581,3 +581,20 @@ def test_the_schema_declares_what_the_server_takes(anon):
     ]
     assert data["type"] == ["object", "null"]
     assert "oneOf" not in data
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "allowed"),
+    [
+        ("/api/Projects", {"status": "active"}, "one of Draft, Active, Archived."),
+        ("/api/Projects", {"visibility": "public"}, "one of "),
+        ("/api/Projects", {"ordering": "bogus"}, "one of name, -name"),
+    ],
+)
+def test_a_refused_filter_choice_lists_the_allowed_values(client, path, query, allowed):
+    response = client.get(path, query)
+    body = assert_problem(response, 400, "invalid_request")
+    (name,) = query
+    message = body["errors"][name][0]
+    assert message.startswith(f'"{query[name]}" is not a valid choice: '), message
+    assert allowed in message, message
