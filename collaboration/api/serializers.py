@@ -35,7 +35,9 @@ class GuestRedacted:
         data = super().to_representation(instance)
         if self.context.get(AS_GUEST):
             shown = {camel(name) for name in self.guest_fields}
-            return {name: value for name, value in data.items() if name in shown}
+            data = {name: value for name, value in data.items() if name in shown}
+            if data.get("displayName") == "":  # as every ``…ByName`` and the message name them
+                data["displayName"] = UNNAMED
         return data
 
 

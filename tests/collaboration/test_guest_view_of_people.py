@@ -90,7 +90,9 @@ def test_a_guest_sees_comment_authors_and_mentions_as_id_and_display_name(host):
         "id": str(host["creator"].pk),
         "displayName": host["creator"].display_name,
     }
-    assert comment["mentionedUsers"] == [{"id": str(host["designer"].pk), "displayName": ""}]
+    assert comment["mentionedUsers"] == [
+        {"id": str(host["designer"].pk), "displayName": "Unnamed user"}
+    ]
     assert comment["message"] == "Ask @Unnamed user about the intro"
     one = get(Client(host["guest"]), f"/api/Projects/{project.pk}/comments/{comment['id']}")
     assert set(one["author"]) == {"id", "displayName"}
@@ -221,3 +223,20 @@ def test_a_guest_reads_the_project_and_what_it_holds_without_host_e_mails(host):
         assert response.status_code in (200, 403), (url, response.status_code)
         assert creator.email not in response.content.decode(), url
     assert creator.email in member_client.get(base).content.decode()
+
+
+def test_a_guest_reads_a_person_without_a_display_name_as_unnamed_user(host):
+    """As every ``…ByName`` and the comment text (``@Unnamed user``) name them."""
+    project, designer = host["project"], host["designer"]
+    guest = Client(host["guest"])
+    for tail in ("members", "all-users"):
+        rows = get(guest, f"/api/Projects/{project.pk}/{tail}")
+        names = {row["userId"]: row["displayName"] for row in rows}
+        assert names[str(designer.pk)] == "Unnamed user", tail
+    comments = get(guest, f"/api/Projects/{project.pk}/comments")["items"]
+    (comment,) = comments
+    assert "@Unnamed user" in comment["message"]
+    assert [person["displayName"] for person in comment["mentionedUsers"]] == ["Unnamed user"]
+    # The host's members keep the real (empty) value beside the e-mail.
+    rows = get(Client(host["admin"]), f"/api/Projects/{project.pk}/members")
+    assert {row["displayName"] for row in rows if row["userId"] == str(designer.pk)} == {""}
