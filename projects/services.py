@@ -451,7 +451,9 @@ def project_trash(*, actor: Actor, project: Project) -> Project:
             EventType.PROJECT_TRASHED,
             actor,
             member,
-            {"trashedAt": {"before": None, "after": now.isoformat()}},
+            # A datetime, written by the events' JSON encoder as every time of ``changes`` is
+            # (UTC with ``Z``, like a share's ``expiresAt``).
+            {"trashedAt": {"before": None, "after": now}},
             extra_targets=[] if member.pk == project.pk else [target(project)],
         )
     project.trashed_at, project.trash_batch = now, batch
@@ -478,7 +480,7 @@ def project_restore(*, actor: Actor, project: Project) -> Project:
         .order_by("pk")
     )
     for member in members:
-        changes = {"trashedAt": {"before": member.trashed_at.isoformat(), "after": None}}
+        changes = {"trashedAt": {"before": member.trashed_at, "after": None}}
         fields = {"trashed_at": None, "trash_batch": None}
         if member.pk == project.pk and member.parent_id is not None:
             parent_live = Project.objects.live().filter(pk=member.parent_id).exists()

@@ -425,3 +425,23 @@ def test_trashed_takes_only_true_or_false(users, client_for, org, value):
     response = client_for(users["Viewer"]).get("/api/Projects", {"trashed": value})
     body = assert_problem(response, 400, "invalid_request")
     assert body["errors"] == {"trashed": ["Must be true or false."]}
+
+
+def test_trash_and_restore_events_write_times_in_utc_with_z(users, client_for, org):
+    """As every time of the API and of a share's ``expiresAt`` change (was ``+00:00``)."""
+    project = make_project(org)
+    client = client_for(users["OrganizationAdmin"])
+    assert client.post(f"/api/Projects/{project.pk}/trash").status_code == 200
+    assert client.post(f"/api/Projects/{project.pk}/restore").status_code == 200
+    response = client.get(
+        f"/api/Organizations/{org.pk}/audit-events", {"projectId": str(project.pk)}
+    )
+    assert response.status_code == 200, response.content
+    times = [
+        event["changes"]["trashedAt"]
+        for event in response.json()["items"]
+        if event["eventType"] in ("PROJECT_TRASHED", "PROJECT_RESTORED")
+    ]
+    values = [value for change in times for value in change.values() if value is not None]
+    assert len(values) == 2
+    assert all(value.endswith("Z") and "+00:00" not in value for value in values), values
