@@ -3,6 +3,7 @@
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 
 from .paths import ID_OR_SLUG, SLUG, UUID
 from .serializers import ProblemSerializer
@@ -70,7 +71,30 @@ _PATH_SCHEMAS = {
 _PATH_DESCRIPTIONS = {f"^{ID_OR_SLUG}$": "The project's id or its slug."}
 
 
+#: A character that is not whitespace to Python's ``str.strip()`` (which DRF's ``CharField``
+#: applies before refusing a blank value), written so ECMA and Python regexes agree.
+NOT_BLANK_PATTERN = (
+    r"[^\t\n\x0b\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+
+
 class AutoSchema(openapi.AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A text field of a request that may not be blank says so: at least one character
+        that is not whitespace (``"\x1d"`` has length 1 and was refused as blank)."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not field.allow_blank
+            and field.trim_whitespace
+            and schema.get("type") in ("string", ["string", "null"])
+            and "pattern" not in schema
+            and "enum" not in schema
+        ):
+            schema["pattern"] = NOT_BLANK_PATTERN
+        return schema
+
     def _resolve_path_parameters(self, variables):
         parameters = super()._resolve_path_parameters(variables)
         for parameter in parameters:

@@ -159,3 +159,15 @@ def test_a_signed_file_is_documented_in_any_media_type():
     the schema said ``application/octet-stream`` (schemathesis ST105 in the stateful phase)."""
     responses = _schema()["paths"]["/api/files/{token}"]["get"]["responses"]
     assert responses["200"]["content"] == {"*/*": {"schema": {}}}
+
+
+def test_a_name_of_whitespace_is_refused_and_the_schema_says_so(org, users, client_for):
+    """``"name": "\\x1d"`` (length 1, whitespace to Python) was schema-valid and refused."""
+    name = _schema()["components"]["schemas"]["PatchedProjectUpdateRequest"]["properties"]["name"]
+    assert not re.search(name["pattern"], "\x1d \t")
+    assert re.search(name["pattern"], " Cards ")
+    project = make_project(org)
+    response = client_for(users["OrganizationAdmin"]).patch(
+        f"/api/Projects/{project.pk}", {"name": "\x1d"}, format="json"
+    )
+    assert response.status_code == 400
