@@ -243,6 +243,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "backoffice.api.negotiation.StrictFormatNegotiation",
     "DEFAULT_PAGINATION_CLASS": "backoffice.api.pagination.OffsetOrCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["backoffice.api.filtering.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "backoffice.api.schema.AutoSchema",

@@ -598,3 +598,20 @@ def test_a_refused_filter_choice_lists_the_allowed_values(client, path, query, a
     message = body["errors"][name][0]
     assert message.startswith(f'"{query[name]}" is not a valid choice: '), message
     assert allowed in message, message
+
+
+@pytest.mark.parametrize("path", ["/api/Projects", "/api/me"])
+def test_an_unknown_format_is_a_400_naming_it(client, path):
+    """DRF answered ``?format=xml`` with a bare 404, as if the path were wrong."""
+    response = client.get(path, {"format": "xml"})
+    body = assert_problem(response, 400, "invalid_request")
+    assert body["errors"]["format"][0].startswith('"xml" is not a valid choice: one of ')
+
+
+def test_an_unknown_audit_format_is_a_400_listing_csv(org, client_for):
+    admin = member(org, Role.ORGANIZATION_ADMIN)
+    response = client_for(admin).get(f"/api/Organizations/{org.pk}/audit-events", {"format": "xml"})
+    body = assert_problem(response, 400, "invalid_request")
+    assert "csv" in body["errors"]["format"][0]
+    ok = client_for(admin).get(f"/api/Organizations/{org.pk}/audit-events", {"format": "csv"})
+    assert ok.status_code == 200
