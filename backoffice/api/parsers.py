@@ -46,6 +46,11 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def _refuse_constant(name: str) -> None:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259); Python reads them."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 class BoundedJSONParser(parsers.JSONParser):
     """At most ``MAX_JSON_BODY_BYTES`` (413 beyond, read no further) and ``MAX_JSON_DEPTH``
     levels of nesting (400 beyond: deeper than Python's recursion limit fails in the decoder
@@ -62,7 +67,7 @@ class BoundedJSONParser(parsers.JSONParser):
             raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes.")
         too_deep = ParseError(f"JSON bodies may nest at most {settings.MAX_JSON_DEPTH} levels.")
         try:
-            data = json.loads(raw.decode("utf-8"))
+            data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
         except RecursionError:
             raise too_deep from None
         except (ValueError, UnicodeDecodeError) as error:

@@ -218,6 +218,18 @@ def test_nesting_is_bounded_below_the_recursion_limit(depth, refused, developer)
     assert ("nest at most 64 levels" in body["detail"]) is refused
 
 
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_nan_and_infinity_are_not_json(constant, developer):
+    """Python's decoder reads them; RFC 8259 has no such values (they were reported later
+    as "got type float", or stored where any JSON is taken)."""
+    raw = b'{"name": "laptop", "expiresAt": ' + constant + b"}"
+    body = assert_problem(
+        developer.post("/api/tokens", raw, content_type="application/json"), 400, "invalid_request"
+    )
+    assert "is not valid JSON" in body["detail"]
+    assert constant.decode().lstrip("-") in body["detail"]
+
+
 # Forms and multipart -------------------------------------------------------------------
 
 
