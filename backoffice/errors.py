@@ -27,7 +27,7 @@ class InvalidTransition(DomainError):
 class InvalidRequest(DomainError):
     status = 400
     code = "invalid_request"
-    title = "Invalid request"
+    title = "Bad Request"  # the HTTP phrase, as DRF's 400s: one title per problem type
 
     @classmethod
     def for_field(cls, field: str, message: str) -> "InvalidRequest":
@@ -45,4 +45,4 @@ class Forbidden(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
-    title = "Not found"
+    title = "Not Found"  # the HTTP phrase, as DRF's 404s

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +39,7 @@ CHUNK = 1024 * 1024
 class UploadTooLarge(DomainError):
     status = 413
     code = "payload_too_large"
-    title = "Payload too large"
+    title = HTTPStatus.REQUEST_ENTITY_TOO_LARGE.phrase  # as the other 413s
 
 
 @dataclass

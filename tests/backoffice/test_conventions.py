@@ -615,3 +615,24 @@ def test_an_unknown_audit_format_is_a_400_listing_csv(org, client_for):
     assert "csv" in body["errors"]["format"][0]
     ok = client_for(admin).get(f"/api/Organizations/{org.pk}/audit-events", {"format": "csv"})
     assert ok.status_code == 200
+
+
+def test_one_title_per_problem_type(client, org):
+    """A 400 or a 404 raised by a service and one raised by DRF share ``type``, so they
+    share ``title`` too (was "Invalid request" beside "Bad Request", "Not found" beside
+    "Not Found")."""
+    from tests.projects.factories import make_project
+
+    project = make_project(org)
+    by_service = client.get(f"/api/Projects/{project.pk}/stats?from=2026-05-03&to=2026-05-01")
+    by_drf = client.post("/api/tokens", {}, format="json")
+    first, second = (assert_problem(r, 400, "invalid_request") for r in (by_service, by_drf))
+    assert first["type"] == second["type"]
+    assert first["title"] == second["title"] == "Bad Request"
+    by_service = client.put(
+        f"/api/Projects/{project.pk}/public-video-shares/QA", {"publicTitle": "x"}, format="json"
+    )
+    assert assert_problem(by_service, 404, "not_found")["title"] == "Not Found"
+    assert assert_problem(client.get("/api/Projects/not-a-uuid"), 404, "not_found")["title"] == (
+        "Not Found"
+    )
