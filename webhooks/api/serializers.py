@@ -64,6 +64,11 @@ def webhook_url_shape(value: str) -> str:
     """An absolute http(s) URL with a host, as the schema's ``pattern`` says; the services
     check the rest (https in production, public addresses once resolved)."""
     if not re.match(WEBHOOK_URL_PATTERN, value):
+        authority = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#]*)", value)
+        if authority and "@" in authority.group(1):
+            raise serializers.ValidationError("The URL must not carry a user name or password.")
+        if authority and not authority.group(1):
+            raise serializers.ValidationError("The URL has no host.")
         names = "https or http" if settings.WEBHOOK_ALLOW_HTTP else "https"
         raise serializers.ValidationError(
             f"Must be an absolute {names} URL, such as https://crm.example.com/hooks."
