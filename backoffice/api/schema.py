@@ -78,23 +78,11 @@ NOT_BLANK_PATTERN = (
 )
 
 
-#: Django's ``EmailValidator`` (a dot-atom, a domain whose last label has 2 characters or
-#: more) as a pattern: JSON Schema's ``format: email`` also admits ``0@0.a``, which it refuses.
-_ATOM = r"[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
-EMAIL_PATTERN = (
-    rf"^{_ATOM}(\.{_ATOM})*@([A-Za-z0-9]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+"
-    r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])$"
-)
-
-
 class AutoSchema(openapi.AutoSchema):
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         """A text field of a request that may not be blank says so: at least one character
         that is not whitespace (``"\x1d"`` has length 1 and was refused as blank)."""
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if direction == "request" and isinstance(field, serializers.EmailField):
-            schema["pattern"] = EMAIL_PATTERN
-            return schema
         if (
             direction == "request"
             and isinstance(field, serializers.CharField)
