@@ -5,7 +5,7 @@ from rest_framework import serializers
 from ..models import ApiToken, Invitation, Membership, Organization, User
 from ..roles import Role
 from .datetimes import DateTimeField
-from .serializers import ModelSerializer, Serializer
+from .serializers import EmailAddressField, ModelSerializer, Serializer
 
 
 class MembershipSummarySerializer(ModelSerializer):
@@ -171,7 +171,7 @@ class InvitationSerializer(ModelSerializer):
 
 
 class InvitationCreateSerializer(Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField()
     role = serializers.ChoiceField(choices=Role.choices)
 
 

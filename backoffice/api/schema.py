@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from .paths import ID_OR_SLUG, SLUG, UUID
-from .serializers import ProblemSerializer
+from .serializers import EMAIL_PATTERN, EmailAddressField, ProblemSerializer
 
 _READ_ERRORS = {
     "400": "Invalid request (bad parameters or cursor)",
@@ -83,6 +83,8 @@ class AutoSchema(openapi.AutoSchema):
         """A text field of a request that may not be blank says so: at least one character
         that is not whitespace (``"\x1d"`` has length 1 and was refused as blank)."""
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, EmailAddressField):
+            return schema  # declared by its pattern (``_insert_field_validators``)
         if (
             direction == "request"
             and isinstance(field, serializers.CharField)
@@ -117,12 +119,17 @@ class AutoSchema(openapi.AutoSchema):
 
     def _insert_field_validators(self, field, schema):
         """A validator with an ``openapi_pattern`` (a rule the server checks with a regular
-        expression) declares it, so the schema admits no value the server refuses."""
+        expression) declares it, so the schema admits no value the server refuses. An
+        ``EmailAddressField`` is declared by its pattern alone: ``format: email`` admits
+        addresses the server refuses (``0@0.a``) and refuses some the pattern admits."""
         super()._insert_field_validators(field, schema)
         for validator in field.validators:
             pattern = getattr(validator, "openapi_pattern", None)
             if pattern:
                 schema["pattern"] = pattern
+        if isinstance(field, EmailAddressField):
+            schema.pop("format", None)
+            schema["pattern"] = EMAIL_PATTERN
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -10,7 +10,7 @@ from backoffice.api.identity_serializers import (
     PersonNameField,
     UserSummarySerializer,
 )
-from backoffice.api.serializers import ModelSerializer, Serializer, camel
+from backoffice.api.serializers import EmailAddressField, ModelSerializer, Serializer, camel
 from backoffice.models import AuditEvent, Invitation
 from backoffice.roles import as_guest
 from projects.constants import GRANTABLE_ROLES, ROLE_BY_CODENAME
@@ -186,7 +186,7 @@ class UserGroupWriteSerializer(Serializer):
 
 
 class GuestInviteSerializer(Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField()
     role = serializers.ChoiceField(
         choices=GRANT_ROLES, default="Viewer", help_text="At most Developer for a guest."
     )
