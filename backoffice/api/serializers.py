@@ -76,10 +76,12 @@ class StrictUUIDField(serializers.UUIDField):
 
 #: Django's ``EmailValidator`` rules for an ASCII address, as one regular expression that
 #: Python and ECMA-262 read alike: a dot-atom local part, then host labels of letters, digits
-#: and inner hyphens, the last of them two characters or more.
+#: and inner hyphens, and a top-level label of 2 to 63 letters and inner hyphens or a punycode
+#: one (``xn--…``).
 _ATOM = r"[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-EMAIL_PATTERN = rf"^{_ATOM}(\.{_ATOM})*@({_LABEL}\.)+[A-Za-z0-9]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])$"
+_TOP = r"([A-Za-z][A-Za-z-]{0,61}[A-Za-z]|[xX][nN]--[A-Za-z0-9]{1,59})"
+EMAIL_PATTERN = rf"^{_ATOM}(\.{_ATOM})*@({_LABEL}\.)+{_TOP}$"
 
 
 class EmailAddressField(serializers.EmailField):

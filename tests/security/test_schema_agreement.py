@@ -178,6 +178,8 @@ def test_a_name_of_whitespace_is_refused_and_the_schema_says_so(org, users, clie
     [
         ("ana.lopez+q2@banco.example.com", True),
         ("0@0.a", False),  # format: email admitted it, Django refused it
+        ("ana@banco.00", False),  # Django's top-level label has letters only
+        ("ana@banco.xn--p1ai", True),  # or is punycode
         ("ana@localhost", False),  # Django admitted it, the schema did not
         ('"ana lopez"@banco.example.com', False),  # a quoted local part
         ("ana@[10.0.0.1]", False),  # a domain literal
