@@ -127,8 +127,13 @@ class AutoSchema(openapi.AutoSchema):
             pattern = getattr(validator, "openapi_pattern", None)
             if pattern:
                 schema["pattern"] = pattern
-        if isinstance(field, EmailAddressField):
+        if isinstance(field, serializers.EmailField):
+            # ``format: email`` is not Django's rule: it refuses addresses Django stores
+            # (``{x}@bank.example`` …) and admits some it refuses (``0@0.a``). An address a
+            # request names is declared by the pattern it is held to; one in a response is
+            # text, as stored.
             schema.pop("format", None)
+        if isinstance(field, EmailAddressField):
             schema["pattern"] = EMAIL_PATTERN
 
     def _get_response_bodies(self, direction="response"):
