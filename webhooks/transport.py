@@ -54,7 +54,10 @@ def _allowed_address(address: IPAddress, allow_private: bool) -> bool:
 
 def check_url(url: str) -> tuple[str, str, int, str]:
     """``(scheme, host, port, path)`` of a URL we may call, else ``Refused`` with why."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "Invalid IPv6 URL": an unmatched or malformed bracketed host
+        raise Refused("The URL's host is not valid.") from None
     allowed_schemes = {"https", "http"} if settings.WEBHOOK_ALLOW_HTTP else {"https"}
     if parts.scheme not in allowed_schemes:
         names = " or ".join(sorted(allowed_schemes, reverse=True))

@@ -109,6 +109,8 @@ def test_the_creator_is_a_uuid_and_a_name(org, users, client_as, endpoint):
         ({"url": URL, "events": ["share.exploded"]}, "events"),
         ({"url": URL, "events": "share.created"}, "events"),
         ({"url": "not a url", "events": ["share.created"]}, "url"),
+        ({"url": "https://[crm.example.com/in", "events": ["share.created"]}, "url"),  # was a 500
+        ({"url": "https://[::1/in", "events": ["share.created"]}, "url"),
         ({"url": "http://" + "a" * 2000, "events": ["share.created"]}, "url"),
         ({"url": URL, "events": ["share.created"], "enabled": "maybe"}, "enabled"),
     ],
@@ -218,3 +220,17 @@ def test_an_organization_has_at_most_twenty_endpoints(org, client_as):
         base(org), {"url": URL, "events": ["share.created"]}, format="json"
     )
     assert response.status_code == 409
+
+
+def test_the_service_refuses_a_url_python_cannot_split(org):
+    """``urlsplit`` raises on an unmatched bracket ("Invalid IPv6 URL"); the admin and the
+    commands reach the service without the API's URL pattern."""
+    from backoffice.errors import DomainError
+
+    with pytest.raises(DomainError, match="host is not valid"):
+        webhook_create(
+            actor=Actor.system("tests"),
+            organization=org,
+            url="https://[bad/in",
+            events=["share.created"],
+        )

@@ -57,7 +57,9 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 EVENTS_ERRORS = {"min_length": "Name at least one event.", "max_length": "At most 50 events."}
 
 
-WEBHOOK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]+(:[0-9]+)?([/?#]\S*)?$"
+WEBHOOK_URL_PATTERN = (
+    r"^[hH][tT][tT][pP][sS]?://([^\s/?#@\[\]]+|\[[0-9A-Fa-f:.]+\](:[0-9]+)?)([/?#]\S*)?$"
+)
 
 
 def webhook_url_shape(value: str) -> str:
