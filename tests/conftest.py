@@ -86,6 +86,13 @@ PRINCIPALS = (
 
 
 @pytest.fixture
+def owner_client(client, users):
+    """Django's test client logged in to the admin as the system Owner."""
+    client.force_login(users["Owner"])
+    return client
+
+
+@pytest.fixture
 def client_as(users, other_admin, client_for, anon):
     """``client_as(who)`` → the API client of one of ``PRINCIPALS``."""
 

@@ -26,12 +26,6 @@ SYSTEM = Actor.system("tests")
 
 
 @pytest.fixture
-def owner_client(client, users):
-    client.force_login(users["Owner"])
-    return client
-
-
-@pytest.fixture
 def ana(org):
     return member(org, Role.ORGANIZATION_ADMIN, email="ana@banco.example", display_name="Ana Pérez")
 

@@ -21,12 +21,6 @@ def project(org):
     return project_activate(actor=Actor.system("tests"), project=make_project(org, name="Oro"))
 
 
-@pytest.fixture
-def owner_client(client, users):
-    client.force_login(users["Owner"])
-    return client
-
-
 def page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url

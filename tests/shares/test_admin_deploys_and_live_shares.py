@@ -27,12 +27,6 @@ SYSTEM = Actor.system("tests")
 
 
 @pytest.fixture
-def owner_client(client, users):
-    client.force_login(users["Owner"])
-    return client
-
-
-@pytest.fixture
 def project(org):
     return project_activate(actor=SYSTEM, project=make_project(org, name="Tarjeta Oro"))
 

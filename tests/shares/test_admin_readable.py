@@ -23,12 +23,6 @@ SYSTEM = Actor.system("tests")
 
 
 @pytest.fixture
-def owner_client(client, users):
-    client.force_login(users["Owner"])
-    return client
-
-
-@pytest.fixture
 def project(org):
     project = make_project(org, name="Tarjeta Oro", tags=["mortgage", "green"])
     return project_activate(actor=SYSTEM, project=project)
